@@ -1,0 +1,1 @@
+"""Translation catalogues of both plugins, installed as ``ckanext.elections.i18n``."""
