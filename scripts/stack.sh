@@ -151,7 +151,7 @@ pg_dir() {
 
 psql_super() { # psql_super DB SQL...
     local db=$1; shift
-    as_pg "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PGDIR/socket" -p "$PG_PORT" -U postgres -d "$db" "$@"
+    as_pg env PGOPTIONS="--client-min-messages=warning" "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PGDIR/socket" -p "$PG_PORT" -U postgres -d "$db" "$@"
 }
 
 start_postgres() {

@@ -1,0 +1,92 @@
+"""A real CKAN web process and a real background worker for tests.
+
+The CKAN pytest plugin gives an in-process Flask client; some behaviour only
+exists across processes (xloader downloads the file over HTTP and reports
+back to the web app, the view polls the API from a browser). These helpers
+start gunicorn and ``ckan jobs worker`` against the test databases.
+"""
+from __future__ import annotations
+
+import configparser
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from typing import Iterator
+
+import requests
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+TEST_INI = ROOT / "test.ini"
+LIVE_PORT = 5001
+LIVE_URL = f"http://127.0.0.1:{LIVE_PORT}"
+BIN = pathlib.Path(sys.executable).parent
+
+
+@contextmanager
+def derived_ini(**options: str) -> Iterator[pathlib.Path]:
+    """A copy of test.ini with ``options`` set in its app section.
+
+    A copy rather than ``use = config:test.ini``: CKAN's CLI reads the logging
+    sections from the file it is given, and those are not inherited.
+    """
+    parser = configparser.RawConfigParser()
+    parser.optionxform = str  # keep the case of option names
+    parser.read_string(TEST_INI.read_text(encoding="utf-8").replace("%(here)s", str(ROOT)))
+    for key, value in options.items():
+        parser.set("app:main", key, value)
+    with tempfile.TemporaryDirectory() as folder:
+        path = pathlib.Path(folder) / "test-live.ini"
+        with path.open("w", encoding="utf-8") as ini:
+            parser.write(ini)
+        yield path
+
+
+@contextmanager
+def live_ckan(ini: pathlib.Path) -> Iterator[str]:
+    """Serve CKAN with ``ini`` on LIVE_URL until the block ends."""
+    log = open(ROOT / ".state" / "logs" / "test-live-web.log", "ab")
+    process = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"), "--chdir", str(ROOT / "deploy"),
+            "--bind", f"127.0.0.1:{LIVE_PORT}", "--workers", "1",
+            "--threads", "4", "--worker-class", "gthread", "wsgi:application",
+        ],
+        env={**os.environ, "CKAN_INI": str(ini)},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"CKAN test server stopped, see {log.name}")
+            try:
+                requests.get(f"{LIVE_URL}/api/3/action/status_show", timeout=2).raise_for_status()
+                break
+            except requests.RequestException:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+        yield LIVE_URL
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+def run_jobs(ini: pathlib.Path, timeout: float = 120) -> str:
+    """Run a real RQ worker until the queues are empty; return its output."""
+    result = subprocess.run(
+        [str(BIN / "ckan"), "-c", str(ini), "jobs", "worker", "--burst"],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    output = result.stdout + result.stderr
+    if result.returncode:
+        raise RuntimeError(f"ckan jobs worker failed ({result.returncode}):\n{output}")
+    return output
