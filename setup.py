@@ -40,7 +40,7 @@ setup(
     long_description=(HERE / "README.rst").read_text(encoding="utf-8"),
     long_description_content_type="text/x-rst",
     license="AGPL-3.0-or-later",
-    python_requires=">=3.9",
+    python_requires=">=3.11",
     packages=find_namespace_packages(include=["ckanext.elections*", "ckanext.usagestats*"])
     + ["ckanext.elections.schemas", "ckanext.elections.i18n"],
     package_dir={
@@ -69,7 +69,6 @@ setup(
     install_requires=[
         "geojson>=3,<4",
         "openpyxl>=3.1,<4",
-        "chardet>=5",
     ],
     cmdclass={"build_py": BuildPyWithCatalogues},
     entry_points={

@@ -1,0 +1,167 @@
+"""Problems found while importing a results file, and their message catalogue.
+
+Every problem carries a stable ``code`` (for programs and tests), the physical
+``line`` of the file (1 is the header) and the ``column`` as the file names
+it, so that a person can fix the file without guessing. The English templates
+live in ``TEMPLATES`` only, each wrapped in ``N_`` so that Babel's Python
+extractor (whose default keywords include ``N_``) collects them; the CKAN
+layer translates ``Problem.template`` with gettext and then formats it with
+``Problem.params``. ``Problem.message`` is the English text for plain use.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def N_(message: str) -> str:
+    """Mark a template for extraction without translating it here."""
+    return message
+
+
+TEMPLATES: dict[str, str] = {
+    "empty_file": N_("The file is empty: it has no header line."),
+    "no_data": N_("The file has a header but no result rows."),
+    "unreadable_file": N_("The file cannot be read: {error}"),
+    "no_layout": N_("No known layout: missing columns {missing}"),
+    "duplicate_column": N_(
+        "Column {column} appears more than once (as {other}); candidate columns must be unique."
+    ),
+    "missing_value": N_("Line {line}: {column} is empty but required."),
+    "not_integer": N_('Line {line}: {column} must be a whole number, got "{value}".'),
+    "negative_count": N_("Line {line}: {column} cannot be negative, got {value}."),
+    "unknown_level": N_('Line {line}: unknown level "{value}" (expected one of {expected}).'),
+    "mixed_levels": N_(
+        "Line {line}: area {area} is at level {value} but the file holds {expected} results."
+    ),
+    "votants_above_inscrits": N_(
+        "Line {line}: area {area} has more votants ({votants}) than inscrits ({inscrits})."
+    ),
+    "abstentions_mismatch": N_(
+        "Line {line}: area {area} has {abstentions} abstentions but inscrits − votants is {expected}."
+    ),
+    "votants_mismatch": N_(
+        "Line {line}: area {area} has {votants} votants but blancs + nuls + exprimés is {expected}."
+    ),
+    "votants_too_low": N_(
+        "Line {line}: area {area} has {votants} votants, fewer than the {expected} ballots"
+        " counted as blancs, nuls and exprimés."
+    ),
+    "sum_voix_mismatch": N_(
+        "Line {line}: in area {area} the candidates' votes add up to {total}, not to exprimés ({exprimes})."
+    ),
+    "missing_candidate": N_(
+        "Line {line}: a candidate block has votes but no panel number, name or nuance."
+    ),
+    "duplicate_candidate": N_(
+        "Line {line}: candidate {candidate} appears twice in area {area} (first on line {first_line})."
+    ),
+    "duplicate_area": N_("Lines {first_line} and {line}: area {area} appears twice."),
+    "inconsistent_area_totals": N_(
+        "Line {line}: area {area} has {column} {value} here but {expected} on line {first_line}."
+    ),
+    "unknown_area": N_("Line {line}: area {area} is not in the reference table."),
+    "unknown_hour": N_('Line {line}: "{value}" is not a turnout time (expected e.g. 12h, 17h, closing).'),
+    "duplicate_turnout": N_(
+        "Line {line}: turnout of area {area} at {hour} is given twice (first on line {first_line})."
+    ),
+    "turnout_decreasing": N_(
+        "Line {line}: area {area} has {votants} votants at {hour}, fewer than {previous} at {previous_hour}."
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One reason to reject a file, located by line and column."""
+
+    code: str
+    line: int | None
+    column: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def template(self) -> str:
+        """The untranslated English template, to pass through gettext."""
+        return TEMPLATES[self.code]
+
+    def format_params(self) -> dict[str, Any]:
+        """Parameters for the template, including line and column."""
+        return {"line": self.line, "column": self.column, **self.params}
+
+    @property
+    def message(self) -> str:
+        """The English message, formatted."""
+        return self.template.format(**self.format_params())
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready view, e.g. for an API response or a task log."""
+        return {
+            "code": self.code,
+            "line": self.line,
+            "column": self.column,
+            "params": dict(self.params),
+            "message": self.message,
+        }
+
+
+class ProblemCollector:
+    """Keeps the first ``limit`` problems and counts the others.
+
+    A rejected file is reported whole, but a badly broken file could yield a
+    problem per cell; the cap keeps the report (and memory) bounded.
+    """
+
+    def __init__(self, limit: int = 1000) -> None:
+        self.limit = limit
+        self.problems: list[Problem] = []
+        self.omitted = 0
+
+    def add(self, code: str, line: int | None, column: str | None = None, **params: Any) -> None:
+        if len(self.problems) < self.limit:
+            self.problems.append(Problem(code, line, column, params))
+        else:
+            self.omitted += 1
+
+    def extend(self, problems: list[Problem]) -> None:
+        for problem in problems:
+            if len(self.problems) < self.limit:
+                self.problems.append(problem)
+            else:
+                self.omitted += 1
+
+    @property
+    def total(self) -> int:
+        return len(self.problems) + self.omitted
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+    def __iter__(self) -> Iterator[Problem]:
+        return iter(self.problems)
+
+    def raise_if_any(self) -> None:
+        if self:
+            raise ImportRejected(self.problems, self.omitted)
+
+
+class ImportRejected(Exception):
+    """A file was rejected; ``problems`` lists why (capped, ``omitted`` more)."""
+
+    def __init__(self, problems: list[Problem], omitted: int = 0) -> None:
+        self.problems = list(problems)
+        self.omitted = omitted
+        summary = "; ".join(p.message for p in self.problems[:3])
+        more = len(self.problems) + omitted - 3
+        if more > 0:
+            summary += f"; and {more} more"
+        super().__init__(summary)
+
+    @property
+    def total(self) -> int:
+        return len(self.problems) + self.omitted
+
+    @property
+    def codes(self) -> list[str]:
+        return [p.code for p in self.problems]
