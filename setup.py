@@ -69,6 +69,7 @@ setup(
     install_requires=[
         "geojson>=3,<4",
         "openpyxl>=3.1,<4",
+        "shapely>=2",
     ],
     cmdclass={"build_py": BuildPyWithCatalogues},
     entry_points={

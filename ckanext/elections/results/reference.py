@@ -19,13 +19,13 @@ from .readers import Source, open_table
 
 _ALIASES: dict[str, tuple[str, ...]] = {
     "code": ("code", "areacode", "codearea"),
-    "name": ("name", "nom", "libelle", "bureauname", *FIXED_ALIASES["bureau_name"]),
+    "name": ("name", "nom", "libelle", "bureauname", "bureaunom", *FIXED_ALIASES["bureau_name"]),
     "departement": FIXED_ALIASES["departement"],
     "bureau": FIXED_ALIASES["bureau"],
     "canton": FIXED_ALIASES["canton"],
-    "canton_name": (*FIXED_ALIASES["canton_name"], "cantonname"),
+    "canton_name": (*FIXED_ALIASES["canton_name"], "cantonname", "cantonnom"),
     "commune": FIXED_ALIASES["commune"],
-    "commune_name": (*FIXED_ALIASES["commune_name"], "communename"),
+    "commune_name": (*FIXED_ALIASES["commune_name"], "communename", "communenom"),
     "circonscription": FIXED_ALIASES["circonscription"],
 }
 _INDEX = {alias: name for name, aliases in _ALIASES.items() for alias in aliases}

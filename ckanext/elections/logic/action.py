@@ -1,0 +1,162 @@
+"""Action API of ckanext-elections."""
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+from ckan import model
+from ckan.types import Context, DataDict
+
+from ckanext.elections import read, store
+from ckanext.elections.logic import schema
+from ckanext.elections.logic.validators import elections_push_areas, translate_problem
+from ckanext.elections.results import Problem
+from ckanext.elections.model import ElectionImport
+
+__all__ = [
+    "elections_election_list",
+    "elections_import_status",
+    "elections_results_push",
+    "elections_results_show",
+]
+
+
+def _validated(data_dict: DataDict, action_schema: dict[str, Any], context: Context) -> dict[str, Any]:
+    data, errors = tk.navl_validate(data_dict, action_schema, context)
+    if errors:
+        raise tk.ValidationError(errors)
+    return data
+
+
+def _election(id_or_name: str) -> model.Package:
+    package = model.Package.get(id_or_name)
+    if package is None or package.state == "deleted" or package.type != "election":
+        raise tk.ObjectNotFound(tk._("Election not found"))
+    return package
+
+
+@tk.side_effect_free
+def elections_results_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Results of an election at one level, with rollups and progress.
+
+    Public for public datasets; private ones need ``package_show`` rights.
+    Over HTTP a GET answers with ``ETag`` and ``Last-Modified``, and with
+    304 to a matching ``If-None-Match``: poll it cheaply.
+
+    :param id: the id or name of the election dataset
+    :type id: string
+    :param level: ``territory`` (the whole, one area), ``departement``,
+        ``circonscription``, ``canton``, ``commune`` or ``bureau``
+    :type level: string
+    :param code: only this area (optional), e.g. ``67017`` or ``67482_0101``
+    :type code: string
+
+    :returns: ``{"election": {...}, "level", "status", "updated" (ISO 8601),
+        "progress": {"counted", "total"}, "areas": [{"code", "name",
+        "inscrits", "votants", "abstentions", "blancs", "nuls", "exprimes",
+        "participation" (percent of inscrits), "counted", "counted_at",
+        "progress", "candidates": [{"id", "name", "nuance", "color", "voix",
+        "pct_exprimes"}] (by voix, descending), "leader"}]}``
+    :rtype: dictionary
+    """
+    data = _validated(data_dict, schema.results_show(), context)
+    tk.check_access("elections_results_show", context, data)
+    return read.results(_election(data["id"]), data["level"], data.get("code"))
+
+
+@tk.side_effect_free
+def elections_election_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
+    """Elections the user may see, newest polling date first.
+
+    Siblings (elections of the same night) name each other in
+    ``sibling_election``.
+
+    :param organization: only this organisation's elections (optional)
+    :type organization: string
+    :param include_private: include the private elections the user may see
+        (optional, default: false)
+    :type include_private: bool
+
+    :returns: the elections, as in ``elections_results_show``'s ``election``
+        with their ``progress`` and ``updated``
+    :rtype: list of dictionaries
+    """
+    data = _validated(data_dict, schema.election_list(), context)
+    tk.check_access("elections_election_list", context, data)
+    fq = "+dataset_type:election"
+    if data.get("organization"):
+        fq += f' +organization:"{data["organization"]}"'
+    found = tk.get_action("package_search")(
+        {"user": context.get("user")},
+        {"fq": fq, "rows": 1000, "sort": "polling_date desc, name asc",
+         "include_private": data.get("include_private", False)},
+    )
+    elections = []
+    for hit in found["results"]:
+        package = model.Package.get(hit["id"])
+        if package is None:  # deleted since it was indexed
+            continue
+        summary = read.election_summary(package)
+        territory = read.results(package, "territory")
+        summary["progress"] = territory["progress"]
+        summary["updated"] = territory["updated"]
+        elections.append(summary)
+    return elections
+
+
+def elections_results_push(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Publish the results of one or more areas during the count.
+
+    For editors of the dataset's organisation and above, with an API token.
+    Each area is checked as a file row would be (votants = blancs + nuls +
+    exprimés, sum of voix = exprimés, votants ≤ inscrits); any problem
+    rejects the whole push. Pushing the same figures again changes nothing.
+    Parents (canton, commune, territory) are recomputed at once.
+
+    :param id: the id or name of the election dataset
+    :type id: string
+    :param areas: the areas, each ``{"code", "inscrits", "votants",
+        "blancs", "nuls", "exprimes", "candidates": {candidate id: voix}}``
+    :type areas: list of dictionaries
+
+    :returns: ``{"updated": number of areas changed, "progress": {"counted",
+        "total"}, "version"}``
+    :rtype: dictionary
+    """
+    data = _validated(data_dict, schema.results_push(), context)
+    tk.check_access("elections_results_push", context, data)
+    package = _election(data["id"])
+    try:
+        areas = elections_push_areas(data_dict.get("areas"))
+    except tk.Invalid as invalid:
+        raise tk.ValidationError({"areas": [invalid.error]})
+    changed = store.push(package.id, areas, territory_name=package.extras.get("territory_name"))
+    progress = read.results(package, "territory")["progress"]
+    return {"updated": changed, "progress": progress, "version": read.cache_key(package)[1]}
+
+
+@tk.side_effect_free
+def elections_import_status(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """The latest import of a results file: status, areas, problems.
+
+    :param id: the id or name of the election dataset
+    :type id: string
+    :param resource_id: the id of the results file resource
+    :type resource_id: string
+
+    :returns: ``{"status": "pending" | "running" | "complete" | "error",
+        "areas", "problems": [{"code", "line", "column", "message"}],
+        "problems_total", "message", "created", "finished"}``
+    :rtype: dictionary
+    """
+    data = _validated(data_dict, schema.import_status(), context)
+    tk.check_access("elections_import_status", context, data)
+    package = _election(data["id"])
+    latest = ElectionImport.latest_for_resource(data["resource_id"])
+    if latest is None or latest.package_id != package.id:
+        raise tk.ObjectNotFound(tk._("This resource has not been imported"))
+    outcome = latest.as_dict()
+    for problem in outcome["problems"]:
+        problem["message"] = translate_problem(Problem(
+            problem["code"], problem["line"], problem["column"], problem["params"]))
+    return outcome

@@ -1,0 +1,145 @@
+"""Validators of the election schema (schemas/election.yaml)."""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import geojson
+import ckan.plugins.toolkit as tk
+from ckan import model
+
+from ckanext.elections.results import AreaResult, Candidate, Level, check_area
+from ckanext.elections.results.model import COUNT_FIELDS
+
+__all__ = [
+    "elections_geojson_geometry",
+    "elections_hex_colour",
+    "elections_insee_codes",
+    "elections_not_negative",
+    "elections_sibling_election",
+]
+
+_HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+# Département (2A, 2B, 971...) or commune (67482, 2A004, 97101) codes.
+_INSEE_CODE = re.compile(r"^(\d{2}|2[AB]|97\d)(\d{3})?$|^97\d\d{2}$")
+_GEOMETRY_TYPES = {"Polygon", "MultiPolygon", "Point", "MultiPoint", "LineString", "MultiLineString"}
+
+
+def elections_geojson_geometry(value: Any) -> Any:
+    """A GeoJSON geometry (what ckanext-spatial indexes), checked by ``geojson``."""
+    if value in (None, ""):
+        return value
+    try:
+        geometry = geojson.loads(value if isinstance(value, str) else json.dumps(value))
+    except ValueError:
+        raise tk.Invalid(tk._("Not valid JSON"))
+    if getattr(geometry, "type", None) not in _GEOMETRY_TYPES:
+        raise tk.Invalid(tk._("Expected a GeoJSON geometry (Polygon, MultiPolygon, …), not a Feature"))
+    if not geometry.is_valid:
+        raise tk.Invalid(tk._("Invalid GeoJSON geometry: {errors}").format(
+            errors="; ".join(str(e) for e in geometry.errors()) or geometry.type))
+    return json.dumps(geometry, separators=(",", ":")) if not isinstance(value, str) else value
+
+
+def elections_hex_colour(value: Any) -> Any:
+    if value in (None, ""):
+        return value
+    if not isinstance(value, str) or not _HEX_COLOUR.match(value.strip()):
+        raise tk.Invalid(tk._("Expected a colour like #1f77b4"))
+    return value.strip().lower()
+
+
+def elections_insee_codes(value: Any) -> Any:
+    codes = value if isinstance(value, list) else [value]
+    bad = [c for c in codes if c and not _INSEE_CODE.match(str(c).strip().upper())]
+    if bad:
+        raise tk.Invalid(tk._("Not an INSEE commune or département code: {codes}").format(
+            codes=", ".join(map(str, bad))))
+    return value
+
+
+def elections_not_negative(value: Any) -> Any:
+    if value not in (None, "") and int(value) < 0:
+        raise tk.Invalid(tk._("Must not be negative"))
+    return value
+
+
+def elections_sibling_election(value: Any, context: dict[str, Any]) -> Any:
+    """The name (or id) of another existing dataset."""
+    if value in (None, ""):
+        return value
+    sibling = model.Package.get(value)
+    if sibling is None or sibling.state == "deleted":
+        raise tk.Invalid(tk._("No election named {name}").format(name=value))
+    return sibling.name
+
+
+def translate_problem(problem) -> str:
+    """A domain ``Problem`` in the user's language."""
+    return tk._(problem.template).format(**problem.format_params())
+
+
+def elections_push_areas(value: Any) -> list[dict[str, Any]]:
+    """The ``areas`` of a push: counts and votes of some areas, checked.
+
+    Each item: ``code``, the counts (``inscrits``, ``votants``, ``blancs``,
+    ``nuls``, ``exprimes``; whole numbers, ``abstentions`` optional) and
+    ``candidates``, a mapping candidate id -> voix. The arithmetic checks of
+    file imports apply; "line" in a message is the item's position.
+    """
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise tk.Invalid(tk._("Not valid JSON"))
+    if isinstance(value, dict):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        raise tk.Invalid(tk._("Expected a list of areas"))
+    errors: list[str] = []
+    areas: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for position, item in enumerate(value, start=1):
+        if not isinstance(item, dict) or not str(item.get("code") or "").strip():
+            errors.append(tk._("Item {n}: an area needs a code").format(n=position))
+            continue
+        code = str(item["code"]).strip()
+        if code in seen:
+            errors.append(tk._("Item {n}: area {code} is given twice").format(n=position, code=code))
+            continue
+        seen.add(code)
+        counts: dict[str, int | None] = {}
+        for field in COUNT_FIELDS:
+            raw = item.get(field)
+            if raw in (None, ""):
+                counts[field] = None
+            elif isinstance(raw, bool) or not _is_whole(raw) or int(raw) < 0:
+                errors.append(tk._("Item {n}: {field} must be a whole number ≥ 0").format(n=position, field=field))
+            else:
+                counts[field] = int(raw)
+        votes = item.get("candidates")
+        if not isinstance(votes, dict) or not votes:
+            errors.append(tk._("Item {n}: candidates must map candidate ids to votes").format(n=position))
+            continue
+        if any(isinstance(v, bool) or not _is_whole(v) or int(v) < 0 for v in votes.values()):
+            errors.append(tk._("Item {n}: votes must be whole numbers ≥ 0").format(n=position))
+            continue
+        votes = {str(k): int(v) for k, v in votes.items()}
+        area = AreaResult(
+            level=Level.BUREAU, code=code, line=position, **counts,
+            candidates=tuple(Candidate(k, k) for k in votes), voix=tuple(votes.values()),
+        )
+        errors.extend(translate_problem(p) for p in check_area(area))
+        areas.append({"code": code, **{k: v for k, v in counts.items() if k != "abstentions"},
+                      "candidates": votes})
+    if errors:
+        raise tk.Invalid("; ".join(errors))
+    return areas
+
+
+def _is_whole(value: Any) -> bool:
+    try:
+        return float(value) == int(float(value))
+    except (TypeError, ValueError):
+        return False

@@ -1,0 +1,153 @@
+"""Answers of the read API, computed from the published DataStore tables.
+
+Rollups are precomputed at publication (see ``store``), so one indexed query
+per call is enough: this is what keeps a canton-level answer fast while a
+newsroom's widgets poll it.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any
+
+from ckan import model
+from ckanext.datastore.backend.postgres import get_read_engine, identifier
+
+from ckanext.elections.model import ElectionResults
+
+ELECTION_FIELDS = (
+    "election_kind", "election_round", "polling_date", "territory_name",
+    "territory_codes", "result_levels", "seats", "sibling_election",
+)
+COUNTS = ("inscrits", "votants", "blancs", "nuls", "exprimes")
+
+
+def percent(part: int | None, whole: int | None) -> float | None:
+    if part is None or not whole:
+        return None
+    return round(100.0 * part / whole, 2)
+
+
+def election_summary(package: model.Package) -> dict[str, Any]:
+    extras = package.extras
+    return {
+        "id": package.id,
+        "name": package.name,
+        "title": package.title,
+        "organization": package.owner_org,
+        "private": package.private,
+        **{field: _extra(extras, field) for field in ELECTION_FIELDS},
+        "status": extras.get("results_status") or "upcoming",
+        "metadata_modified": package.metadata_modified.isoformat(),
+    }
+
+
+def _extra(extras: dict[str, Any], field: str) -> Any:
+    """An extra as scheming stores it: lists (checkboxes, codes) as JSON."""
+    value = extras.get(field)
+    if isinstance(value, str) and value.startswith("["):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def cache_key(package: model.Package) -> tuple[str, int, datetime.datetime]:
+    """What the answers of ``package`` depend on: its results and metadata."""
+    state = ElectionResults.get(package.id)
+    updated = max(filter(None, [state.updated if state else None, package.metadata_modified]))
+    return package.id, state.version if state else 0, updated
+
+
+def results(package: model.Package, level: str, code: str | None = None) -> dict[str, Any]:
+    """The ``elections_results_show`` answer (see its docstring)."""
+    state = ElectionResults.get(package.id)
+    election = election_summary(package)
+    answer: dict[str, Any] = {
+        "election": election,
+        "level": level,
+        "status": election["status"],
+        "updated": (state.updated if state else package.metadata_modified).isoformat() + "Z",
+        "progress": {"counted": 0, "total": 0},
+        "areas": [],
+    }
+    if state is None:
+        return answer
+    colours = _candidate_colours(package)
+    with get_read_engine().connect() as connection:
+        cursor = connection.connection.cursor()
+        cursor.execute(
+            f"SELECT candidate, id, name, nuance FROM {identifier(state.candidates_resource_id)}")
+        candidates = {key: (cid, name, nuance) for key, cid, name, nuance in cursor.fetchall()}
+        areas_table = identifier(state.areas_resource_id)
+        votes_table = identifier(state.votes_resource_id)
+        cursor.execute(
+            f"""SELECT a.code, a.name, a.inscrits, a.votants, a.blancs, a.nuls, a.exprimes,
+                       a.counted, a.counted_at, a.areas_counted, a.areas_total,
+                       a.commune, a.canton, v.candidate, v.voix
+                FROM {areas_table} a
+                LEFT JOIN {votes_table} v ON v.level = a.level AND v.area = a.code
+                WHERE a.level = %s {"AND a.code = %s" if code else ""}
+                ORDER BY a.code""",
+            (level, code) if code else (level,),
+        )
+        rows = cursor.fetchall()
+
+    areas: list[dict[str, Any]] = []
+    counted = total = 0
+    for row in rows:
+        if not areas or areas[-1]["code"] != row[0]:
+            area = _area(row)
+            areas.append(area)
+            counted += row[9] or 0
+            total += row[10] or 0
+        if row[13] is not None:
+            cid, name, nuance = candidates.get(row[13], (row[13], row[13], None))
+            areas[-1]["candidates"].append({
+                "id": row[13], "name": name, "nuance": nuance, "voix": row[14],
+                "color": colours.get(row[13]) or colours.get(cid),
+            })
+    for area in areas:
+        ranked = sorted(area["candidates"], key=lambda c: (-(c["voix"] or 0), c["name"] or ""))
+        for candidate in ranked:
+            candidate["pct_exprimes"] = percent(candidate["voix"], area["exprimes"])
+        area["candidates"] = ranked
+        area["leader"] = ranked[0]["id"] if ranked and ranked[0]["voix"] else None
+    answer["areas"] = areas
+    answer["progress"] = {"counted": counted, "total": total}
+    return answer
+
+
+def _area(row: tuple[Any, ...]) -> dict[str, Any]:
+    code, name, inscrits, votants, blancs, nuls, exprimes, counted, counted_at = row[:9]
+    return {
+        "code": code,
+        "name": name,
+        "inscrits": inscrits,
+        "votants": votants,
+        "abstentions": inscrits - votants if inscrits is not None and votants is not None else None,
+        "blancs": blancs,
+        "nuls": nuls,
+        "exprimes": exprimes,
+        "participation": percent(votants, inscrits),
+        "counted": bool(counted),
+        "counted_at": counted_at.isoformat() + "Z" if counted_at else None,
+        "progress": {"counted": row[9] or 0, "total": row[10] or 0},
+        "commune": row[11],
+        "canton": row[12],
+        "candidates": [],
+        "leader": None,
+    }
+
+
+def _candidate_colours(package: model.Package) -> dict[str, str]:
+    """Display colours the editors gave to candidates in the dataset form."""
+    raw = package.extras.get("candidates")
+    if not raw:
+        return {}
+    try:
+        listed = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        return {}
+    return {str(c.get("id")): c.get("color") for c in listed if isinstance(c, dict) and c.get("color")}

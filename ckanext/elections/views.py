@@ -1,0 +1,65 @@
+"""Downloads of the results of each level, as JSON or CSV."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from flask import Blueprint, Response
+
+import ckan.plugins.toolkit as tk
+from ckan.common import current_user
+
+from ckanext.elections.logic.schema import LEVELS
+
+__all__ = ["elections"]
+
+elections = Blueprint("elections", __name__)
+
+CSV_COUNTS = ("inscrits", "votants", "abstentions", "blancs", "nuls", "exprimes", "participation")
+
+
+def _results(id: str, level: str) -> dict:
+    if level not in LEVELS:
+        tk.abort(404, tk._("Unknown level"))
+    context = {"user": current_user.name if current_user.is_authenticated else ""}
+    try:
+        return tk.get_action("elections_results_show")(context, {"id": id, "level": level})
+    except tk.NotAuthorized:
+        tk.abort(403, tk._("You are not allowed to read the results of this election"))
+    except tk.ObjectNotFound:
+        tk.abort(404, tk._("Election not found"))
+
+
+@elections.route("/election/<id>/results/<level>.json")
+def results_json(id: str, level: str) -> Response:
+    answer = _results(id, level)
+    return Response(
+        json.dumps(answer, ensure_ascii=False),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{answer["election"]["name"]}-{level}.json"'},
+    )
+
+
+@elections.route("/election/<id>/results/<level>.csv")
+def results_csv(id: str, level: str) -> Response:
+    """One row per area; one column of votes per candidate."""
+    answer = _results(id, level)
+    candidates: dict[str, str] = {}
+    for area in answer["areas"]:
+        for candidate in area["candidates"]:
+            candidates.setdefault(candidate["id"], candidate["name"])
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["code", "name", "counted", *CSV_COUNTS, *candidates.values()])
+    for area in answer["areas"]:
+        voix = {c["id"]: c["voix"] for c in area["candidates"]}
+        writer.writerow([
+            area["code"], area["name"], area["counted"], *(area[c] for c in CSV_COUNTS),
+            *(voix.get(key, "") for key in candidates),
+        ])
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{answer["election"]["name"]}-{level}.csv"'},
+    )
