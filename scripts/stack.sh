@@ -26,7 +26,7 @@ WEB_PORT=5000
 SOLR_CORES=ckan,ckan_test
 
 PORTAL_INI=$ROOT/ckan.ini
-TEST_INI=$ROOT/test.ini
+TEST_INI=${TEST_INI:-$ROOT/test.ini}
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf '\033[31mERROR: %s\033[0m\n' "$*" >&2; exit 1; }
@@ -123,10 +123,22 @@ install_solr() {
     fi
 }
 
+install_npm() {
+    command -v npm >/dev/null || die "npm is missing; install Node.js 20 (Debian: nodejs npm)"
+    local stamp=$ROOT/node_modules/.package-lock.json
+    if [ ! -f "$stamp" ] || [ "$ROOT/package-lock.json" -nt "$stamp" ] \
+        || [ ! -f "$ROOT/ckanext/elections/assets/vendor/leaflet/leaflet.js" ]; then
+        say "Installing the front-end libraries (npm ci)"
+        (cd "$ROOT" && npm ci --no-audit --no-fund) >"$LOGS/npm.log" 2>&1 \
+            || die "npm ci failed, see $LOGS/npm.log"
+    fi
+}
+
 install_all() {
     mkdir -p "$LOGS" "$RUN"
     install_system_packages
     install_python
+    install_npm
     install_solr
 }
 
@@ -352,11 +364,11 @@ start_worker() {
 }
 
 load_demo() {
-    if "$CKAN" -c "$PORTAL_INI" elections --help >/dev/null 2>&1; then
+    if "$CKAN" -c "$PORTAL_INI" elections demo --help >/dev/null 2>&1; then
         "$CKAN" -c "$PORTAL_INI" elections demo >>"$LOGS/demo.log" 2>&1 \
             || die "loading the demo election failed, see $LOGS/demo.log"
     fi
-    if "$CKAN" -c "$PORTAL_INI" usagestats --help >/dev/null 2>&1; then
+    if "$CKAN" -c "$PORTAL_INI" usagestats demo --help >/dev/null 2>&1; then
         "$CKAN" -c "$PORTAL_INI" usagestats demo >>"$LOGS/demo.log" 2>&1 \
             || die "loading the demo traffic failed, see $LOGS/demo.log"
     fi
@@ -381,13 +393,16 @@ EOF
 }
 
 cmd_test() {
+    # TEST_INI, TEST_DB and TEST_DATASTORE_DB let a second suite run beside
+    # this one on the same services, with databases of its own.
+    local db=${TEST_DB:-ckan_test} ds=${TEST_DATASTORE_DB:-datastore_test}
     install_all
     start_services
-    say "Preparing the test databases (ckan_test, datastore_test) and Solr core ckan_test"
-    drop_database ckan_test
-    drop_database datastore_test
+    say "Preparing the test databases ($db, $ds) and Solr core ckan_test"
+    drop_database "$db"
+    drop_database "$ds"
     rm -rf "$STATE/storage-test"
-    ckan_db_setup "$TEST_INI" ckan_test datastore_test
+    ckan_db_setup "$TEST_INI" "$db" "$ds"
     cd "$ROOT"
     local status=0
     "$VENV/bin/pytest" --ckan-ini="$TEST_INI" "$@" || status=$?
