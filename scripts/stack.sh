@@ -401,7 +401,6 @@ cmd_test() {
     say "Preparing the test databases ($db, $ds) and Solr core ckan_test"
     drop_database "$db"
     drop_database "$ds"
-    rm -rf "$STATE/storage-test"
     ckan_db_setup "$TEST_INI" "$db" "$ds"
     cd "$ROOT"
     local status=0
