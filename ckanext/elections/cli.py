@@ -129,3 +129,16 @@ def import_(file: str, dataset: str, organization: str | None, kind: str | None,
 
 def _problem(data: dict) -> Problem:
     return Problem(data["code"], data["line"], data["column"], data["params"])
+
+
+@elections.command("demo")
+@click.option("--simulate", is_flag=True, help="Then push the remaining bureaux one by one, as on the night")
+@click.option("--interval", type=float, default=5.0, show_default=True,
+              help="Seconds between two pushes with --simulate")
+def demo_(simulate: bool, interval: float) -> None:
+    """Load the fictitious election night of Villeneuve-sur-Ill (idempotent)."""
+    from ckanext.elections import demo_portal  # noqa: PLC0415 (shapely only when needed)
+
+    demo_portal.load(click.echo)
+    if simulate:
+        demo_portal.simulate(click.echo, interval=interval)

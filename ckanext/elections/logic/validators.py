@@ -51,7 +51,10 @@ def elections_hex_colour(value: Any) -> Any:
 
 
 def elections_insee_codes(value: Any) -> Any:
-    codes = value if isinstance(value, list) else [value]
+    """INSEE codes; after ``scheming_multiple_text`` the list is a JSON string."""
+    codes = value
+    if isinstance(value, str):
+        codes = json.loads(value) if value.startswith("[") else [value]
     bad = [c for c in codes if c and not _INSEE_CODE.match(str(c).strip().upper())]
     if bad:
         raise tk.Invalid(tk._("Not an INSEE commune or département code: {codes}").format(

@@ -1,0 +1,165 @@
+"""Put the fictitious election night of ``demo`` into the portal.
+
+``ckan elections demo`` (run by ``make up``) creates the organisation, the
+two elections of the night as datasets with their boundaries, reference and
+turnout resources, publishes every bureau as awaited and pushes the first
+ones, through the same actions an editor would use. It is idempotent: an
+election that already has results is left as it is. ``--simulate`` then
+pushes the remaining bureaux one by one, as on the night.
+"""
+from __future__ import annotations
+
+import io
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from werkzeug.datastructures import FileStorage
+
+import ckan.plugins.toolkit as tk
+from ckan import model
+
+from ckanext.elections import demo, importing
+from ckanext.elections.model import ElectionResults
+from ckanext.elections.results import read_reference
+
+log = logging.getLogger(__name__)
+
+TERRITORY_SUFFIX = "villeneuve"
+PUBLISHED_SHARE = 0.6  # of bureaux already counted when the demo starts
+
+
+def dataset_name(election: demo.DemoElection) -> str:
+    return f"{election.slug}-{TERRITORY_SUFFIX}"
+
+
+def candidate_key(candidate: dict[str, Any]) -> str:
+    """Départementales number their binômes from 1 in every canton."""
+    return f"{candidate['canton']}_{candidate['id']}" if candidate["canton"] else candidate["id"]
+
+
+def payload(election: demo.DemoElection, code: str) -> dict[str, Any]:
+    area = demo.bureau_payload(election, code)
+    canton = election.results[area["code"]].canton
+    keys = {c["id"]: candidate_key(c) for c in election.candidates_of(canton)}
+    area["candidates"] = {keys[i]: voix for i, voix in area["candidates"].items()}
+    return area
+
+
+def load(say: Callable[[str], None] = log.info, *, seed: int = demo.DEFAULT_SEED) -> list[str]:
+    """Create what is missing; return the names of the demo elections."""
+    context = {"user": _site_user()}
+    organization = _ensure_organization(context)
+    city = demo.build_city(seed)
+    elections = demo.build_elections(city)
+    names = [dataset_name(e) for e in elections]
+    for election, sibling in zip(elections, reversed(names)):
+        name = dataset_name(election)
+        package = model.Package.get(name)
+        if package is not None and ElectionResults.get(package.id) is not None:
+            say(tk._("{name}: already loaded").format(name=name))
+            continue
+        if package is None:
+            package_id = _create_election(context, organization, city, election)
+        else:
+            package_id = package.id
+        importing.prepare(package_id, read_reference(io.BytesIO(demo.reference_csv(city).encode())))
+        counted = election.order[: int(len(election.order) * PUBLISHED_SHARE)]
+        tk.get_action("elections_results_push")(
+            dict(context), {"id": package_id, "areas": [payload(election, code) for code in counted]})
+        say(tk._("{name}: {counted} of {total} bureaux published").format(
+            name=name, counted=len(counted), total=len(election.order)))
+    for name, sibling in zip(names, reversed(names)):
+        if model.Package.get(name).extras.get("sibling_election") != sibling:
+            tk.get_action("package_patch")(dict(context), {"id": name, "sibling_election": sibling})
+    return names
+
+
+def simulate(say: Callable[[str], None] = log.info, *, interval: float = 5.0,
+             seed: int = demo.DEFAULT_SEED) -> None:
+    """Push the bureaux not yet counted, one every ``interval`` seconds."""
+    context = {"user": _site_user()}
+    elections = demo.build_elections(demo.build_city(seed))
+    for election in elections:
+        _set_status(context, dataset_name(election), "counting")
+    for step in range(len(elections[0].order)):
+        for election in elections:
+            name = dataset_name(election)
+            code = election.order[step]
+            outcome = tk.get_action("elections_results_push")(
+                dict(context), {"id": name, "areas": [payload(election, code)]})
+            if outcome["updated"]:
+                say(tk._("{name}: bureau {code} ({counted}/{total})").format(
+                    name=name, code=code, counted=outcome["progress"]["counted"],
+                    total=outcome["progress"]["total"]))
+        if interval:
+            time.sleep(interval)
+    for election in elections:
+        _set_status(context, dataset_name(election), "provisional")
+
+
+def _set_status(context: dict[str, Any], name: str, status: str) -> None:
+    tk.get_action("package_patch")(dict(context), {"id": name, "results_status": status})
+
+
+def _site_user() -> str:
+    return tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+
+
+def _ensure_organization(context: dict[str, Any]) -> str:
+    name = tk.config.get("ckanext.elections.demo_organization")
+    if model.Group.get(name) is None:
+        tk.get_action("organization_create")(dict(context), {
+            "name": name,
+            "title": f"Ville de {demo.COMMUNE_NAME} (fictive)",
+            "description": tk._("A fictitious city whose election night is generated by ckanext-elections' demo."),
+        })
+    return name
+
+
+def _create_election(context: dict[str, Any], organization: str, city: demo.DemoCity,
+                     election: demo.DemoElection) -> str:
+    dataset = tk.get_action("package_create")(dict(context), {
+        "type": "election",
+        "name": dataset_name(election),
+        "title": f"{election.title} – {city.name}",
+        "notes": tk._("Fictitious results of a generated city, for demonstration. "
+                      "Nothing here is real."),
+        "owner_org": organization,
+        "election_kind": election.kind,
+        "election_round": str(election.round),
+        "polling_date": election.date,
+        "territory_name": city.name,
+        "territory_codes": [city.code],
+        "result_levels": ["bureau", "canton", "commune"],
+        "results_status": "counting",
+        "candidates": [
+            {"id": candidate_key(c), "name": c["name"], "nuance": c["nuance"], "color": c["color"],
+             **({"seats": c["seats"]} if c["seats"] is not None else {})}
+            for c in election.candidates
+        ],
+        "spatial": json.dumps(demo.boundaries_geojson(city, "commune")["features"][0]["geometry"]),
+        "license_id": "lov2",
+    })
+    files = [
+        ("boundaries_bureaux.geojson", json.dumps(demo.boundaries_geojson(city, "bureau")),
+         {"resource_type": "boundaries", "level": "bureau", "join_property": "area_code",
+          "format": "GeoJSON", "name": tk._("Outlines of the polling stations")}),
+        ("boundaries_cantons.geojson", json.dumps(demo.boundaries_geojson(city, "canton")),
+         {"resource_type": "boundaries", "level": "canton", "join_property": "code",
+          "format": "GeoJSON", "name": tk._("Outlines of the cantons")}),
+        ("reference.csv", demo.reference_csv(city),
+         {"resource_type": "reference", "format": "CSV", "name": tk._("Polling stations, cantons and commune")}),
+        ("turnout.csv", demo.turnout_csv(election),
+         {"resource_type": "turnout", "format": "CSV", "name": tk._("Turnout at 12:00 and 17:00")}),
+    ]
+    for filename, content, fields in files:
+        tk.get_action("resource_create")(dict(context), {
+            "package_id": dataset["id"],
+            "upload": FileStorage(io.BytesIO(content.encode("utf-8")), filename=filename),
+            "url": filename,
+            **fields,
+        })
+    return dataset["id"]
