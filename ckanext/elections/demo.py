@@ -58,7 +58,7 @@ RESULTS_HEADER = (
     "code", "name", "canton", "commune", "inscrits", "votants", "blancs", "nuls", "exprimes",
     "candidate", "candidate_name", "nuance", "voix",
 )
-TURNOUT_HEADER = ("code", "hour", "votants")
+TURNOUT_HEADER = ("code", "hour", "votants", "inscrits")
 TURNOUT_HOURS = ("12:00", "17:00", "close")
 
 _KM_PER_DEG_LAT = 111.32
@@ -647,11 +647,14 @@ def results_csv(election: DemoElection) -> str:
 
 
 def turnout_csv(election: DemoElection) -> str:
-    """``code,hour,votants`` at 12:00, 17:00 and close (= final votants)."""
+    """``code,hour,votants,inscrits`` at 12:00, 17:00 and close (= final votants).
+
+    Inscrits are known before the polls open, so a turnout file carries them.
+    """
     rows = []
     for r in election.results.values():
         for hour, votants in zip(TURNOUT_HOURS, (*r.turnout, r.votants)):
-            rows.append([r.code, hour, votants])
+            rows.append([r.code, hour, votants, r.inscrits])
     return _csv(TURNOUT_HEADER, rows)
 
 

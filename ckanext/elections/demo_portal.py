@@ -66,6 +66,7 @@ def load(say: Callable[[str], None] = log.info, *, seed: int = demo.DEFAULT_SEED
         else:
             package_id = package.id
         importing.prepare(package_id, read_reference(io.BytesIO(demo.reference_csv(city).encode())))
+        importing.import_turnout(package_id, io.BytesIO(demo.turnout_csv(election).encode()))
         counted = election.order[: int(len(election.order) * PUBLISHED_SHARE)]
         tk.get_action("elections_results_push")(
             dict(context), {"id": package_id, "areas": [payload(election, code) for code in counted]})

@@ -22,9 +22,10 @@ from ckan import model
 from ckan.lib import uploader
 
 from ckanext.elections import store
-from ckanext.elections.model import ElectionImport, utcnow
+from ckanext.elections.model import ElectionImport, ElectionResults, utcnow
 from ckanext.elections.results import (
     Candidate, ImportRejected, Level, Reference, ResultFile, SourceInfo, import_results, read_reference,
+    read_turnout,
 )
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,35 @@ def prepare(package_id: str, reference: Reference, level: Level = Level.BUREAU) 
     return store.publish(package_id, empty, reference, territory_name=dataset.get("territory_name"))
 
 
+def import_turnout(package_id: str, source: Any, *, resource_id: str | None = None,
+                   record: ElectionImport | None = None) -> ElectionImport:
+    """Check a turnout file (12h, 17h, closing) and publish it, or reject it whole."""
+    if record is None:
+        record = ElectionImport(package_id=package_id, resource_id=resource_id)
+    state = ElectionResults.get(package_id)
+    known = None
+    if state is not None:
+        known = Reference.from_codes(store.base_codes(state))
+    try:
+        rows = read_turnout(source, reference=known, max_problems=tk.config.get(
+            "ckanext.elections.max_reported_problems"))
+        record.areas = store.publish_turnout(package_id, rows)
+        record.status = "complete"
+    except ImportRejected as rejected:
+        model.Session.rollback()
+        record.status = "error"
+        record.problems = json.dumps([p.as_dict() for p in rejected.problems], ensure_ascii=False)
+        record.problems_total = rejected.total
+    except tk.ValidationError as refused:
+        model.Session.rollback()
+        record.status = "error"
+        record.message = "; ".join(m for messages in refused.error_dict.values() for m in messages)
+    record.finished = utcnow()
+    model.Session.add(record)
+    model.Session.commit()
+    return record
+
+
 def dataset_reference(package_id: str) -> Reference | None:
     """The reference table of the election, from its ``reference`` resource."""
     package = model.Package.get(package_id)
@@ -115,9 +145,10 @@ def import_resource_job(record_id: str) -> None:
     resource = model.Resource.get(record.resource_id) if record else None
     if resource is None or resource.state != "active":
         return
+    importer = import_turnout if resource.extras.get("resource_type") == "turnout" else import_file
     try:
         with resource_file(resource.id) as path:
-            import_file(resource.package_id, path, resource_id=resource.id, record=record)
+            importer(resource.package_id, path, resource_id=resource.id, record=record)
     except Exception as error:  # the outcome must reach the resource page
         log.exception("Import of resource %s failed", resource.id)
         model.Session.rollback()

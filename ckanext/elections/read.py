@@ -151,3 +151,59 @@ def _candidate_colours(package: model.Package) -> dict[str, str]:
     except ValueError:
         return {}
     return {str(c.get("id")): c.get("color") for c in listed if isinstance(c, dict) and c.get("color")}
+
+
+PARENT_COLUMNS = {"commune": "commune", "canton": "canton", "circonscription": "circonscription",
+                  "departement": "departement"}
+
+
+def turnout(package: model.Package, level: str, code: str | None = None) -> dict[str, Any]:
+    """The ``elections_turnout_show`` answer (see its docstring)."""
+    state = ElectionResults.get(package.id)
+    answer: dict[str, Any] = {
+        "election": election_summary(package), "level": level, "hours": [], "areas": [],
+        "updated": (state.updated if state else package.metadata_modified).isoformat() + "Z",
+    }
+    if state is None or not state.turnout_resource_id:
+        return answer
+    join_parent = ""
+    if level == "territory":
+        parent, name = "'all'", "%(territory)s"
+    elif level == state.base_level:
+        parent, name = "a.code", "max(a.name)"
+    elif level in PARENT_COLUMNS:
+        parent, name = f"a.{PARENT_COLUMNS[level]}", "max(p.name)"
+        join_parent = (f"LEFT JOIN {identifier(state.areas_resource_id)} p "
+                       f"ON p.level = %(level)s AND p.code = {parent}")
+    else:
+        return answer
+    where = f"{parent} IS NOT NULL" + (f" AND {parent} = %(code)s" if code else "")
+    group = "t.hour" if level == "territory" else f"{parent}, t.hour"
+    sql = f"""
+        SELECT {parent}, {name}, t.hour, count(*), sum(t.votants),
+               sum(coalesce(t.inscrits, a.inscrits)), count(coalesce(t.inscrits, a.inscrits))
+        FROM {identifier(state.turnout_resource_id)} t
+        JOIN {identifier(state.areas_resource_id)} a ON a.level = t.level AND a.code = t.code
+        {join_parent}
+        WHERE {where}
+        GROUP BY {group}
+        ORDER BY 1, 3"""
+    params = {"level": level, "code": code, "territory": package.extras.get("territory_name")}
+    with get_read_engine().connect() as connection:
+        cursor = connection.connection.cursor()
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    hours: set[str] = set()
+    for area_code, area_name, hour, areas, votants, inscrits, with_inscrits in rows:
+        if not answer["areas"] or answer["areas"][-1]["code"] != area_code:
+            answer["areas"].append({"code": area_code, "name": area_name, "turnout": []})
+        hours.add(hour)
+        complete = inscrits if with_inscrits == areas else None
+        answer["areas"][-1]["turnout"].append({
+            "hour": hour, "areas": areas, "votants": votants, "inscrits": complete,
+            "participation": percent(votants, complete),
+        })
+    answer["hours"] = sorted(hours, key=lambda h: (h == "closing", h))
+    for area in answer["areas"]:
+        area["turnout"].sort(key=lambda t: (t["hour"] == "closing", t["hour"]))
+    return answer

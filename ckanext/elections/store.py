@@ -174,6 +174,58 @@ def push(package_id: str, areas: Sequence[dict[str, Any]], *, territory_name: st
     return len(changed)
 
 
+TURNOUT_COLUMNS: tuple[Column, ...] = (
+    Column("level", "text", "Geographic level of the area (the base level of the election)"),
+    Column("code", "text", "Area code (areas.code)"),
+    Column("hour", "text", "Time of day (HH:MM), or closing"),
+    Column("votants", "int", "Voters by that time"),
+    Column("inscrits", "int", "Registered voters, when the turnout file gives them"),
+)
+
+
+def publish_turnout(package_id: str, rows: Iterable[Any]) -> int:
+    """Replace the turnout of an election (rows of ``read_turnout``)."""
+    state = ElectionResults.get(package_id)
+    if state is None:
+        raise tk.ValidationError({"turnout": [tk._(
+            "Publish the results or the reference table of the election before its turnout")]})
+    if not _resource_exists(state.turnout_resource_id):
+        created = tk.get_action("datastore_create")({"ignore_auth": True, "user": _site_user()}, {
+            "resource": {"package_id": package_id, "name": "Participation par zone et par heure (normalisée)",
+                         "description": "Une ligne par zone et par heure : votants."},
+            "fields": [{"id": c.name, "type": c.type, "info": {"label": c.name, "notes": c.description}}
+                       for c in TURNOUT_COLUMNS],
+            "primary_key": ["level", "code", "hour"],
+            "force": True,
+        })
+        state.turnout_resource_id = created["resource_id"]
+    table = identifier(state.turnout_resource_id)
+    count = 0
+
+    def tuples():
+        nonlocal count
+        for row in rows:
+            count += 1
+            yield state.base_level, row.code, row.hour, row.votants, row.inscrits
+
+    with get_write_engine().begin() as connection:
+        cursor = connection.connection.cursor()
+        cursor.execute(f"TRUNCATE {table}")
+        _copy(cursor, table, TURNOUT_COLUMNS, tuples())
+    state.bump()
+    model.Session.commit()
+    return count
+
+
+def base_codes(state: ElectionResults) -> list[str]:
+    """Codes of the base-level areas of an election (bureaux, usually)."""
+    with get_write_engine().connect() as connection:
+        cursor = connection.connection.cursor()
+        cursor.execute(f"SELECT code FROM {identifier(state.areas_resource_id)} WHERE level = %s",
+                       (state.base_level,))
+        return [row[0] for row in cursor.fetchall()]
+
+
 def _ensure_tables(package_id: str, base_level: str) -> ElectionResults:
     """The state row of the election, creating its DataStore tables if needed."""
     state = ElectionResults.get(package_id)

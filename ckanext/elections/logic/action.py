@@ -18,6 +18,7 @@ __all__ = [
     "elections_import_status",
     "elections_results_push",
     "elections_results_show",
+    "elections_turnout_show",
 ]
 
 
@@ -62,6 +63,30 @@ def elections_results_show(context: Context, data_dict: DataDict) -> dict[str, A
     data = _validated(data_dict, schema.results_show(), context)
     tk.check_access("elections_results_show", context, data)
     return read.results(_election(data["id"]), data["level"], data.get("code"))
+
+
+@tk.side_effect_free
+def elections_turnout_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Turnout during the day (e.g. 12:00, 17:00, closing), per area.
+
+    Same access rules and HTTP caching as ``elections_results_show``.
+
+    :param id: the id or name of the election dataset
+    :type id: string
+    :param level: ``territory``, ``canton``, ``commune``, ``bureau``…
+    :type level: string
+    :param code: only this area (optional)
+    :type code: string
+
+    :returns: ``{"election", "level", "updated", "hours": ["12:00", "17:00",
+        "closing"], "areas": [{"code", "name", "turnout": [{"hour", "areas",
+        "votants", "inscrits", "participation"}]}]}``; ``inscrits`` and
+        ``participation`` are null until every area's inscrits is known
+    :rtype: dictionary
+    """
+    data = _validated(data_dict, schema.results_show(), context)
+    tk.check_access("elections_turnout_show", context, data)
+    return read.turnout(_election(data["id"]), data["level"], data.get("code"))
 
 
 @tk.side_effect_free
