@@ -31,7 +31,7 @@ def add_http_caching(app: Any) -> Any:
 
 
 def _answer_not_modified() -> flask.Response | None:
-    if request.method not in ("GET", "HEAD"):
+    if request.method not in ("GET", "HEAD") or not (request.if_none_match or request.if_modified_since):
         return None
     match = _POLLED.match(request.path)
     if not match:
@@ -44,11 +44,8 @@ def _answer_not_modified() -> flask.Response | None:
         tk.check_access(match.group(1), {"user": user}, {"id": package.id})
     except (tk.NotAuthorized, tk.ObjectNotFound):
         return None  # the action itself answers 403 / 404
-    package_id, version, updated = read.cache_key(package)
-    parts = [package_id, str(version), updated.isoformat(), package.metadata_modified.isoformat(),
-             match.group(1), request.args.get("level", ""), request.args.get("code", "")]
-    etag = hashlib.sha1("|".join(parts).encode()).hexdigest()[:20]
-    flask.g.elections_validators = (etag, updated, package.private)
+    remember_validators(package, match.group(1), request.args.get("level", ""), request.args.get("code", ""))
+    etag, updated, _private = flask.g.elections_validators
     fresh = (request.if_none_match.contains(etag) if request.if_none_match
              else bool(request.if_modified_since and request.if_modified_since.replace(tzinfo=None)
                        >= updated.replace(microsecond=0)))
@@ -57,8 +54,21 @@ def _answer_not_modified() -> flask.Response | None:
     return None
 
 
+def remember_validators(package: model.Package, action: str, level: str, code: str | None,
+                        key: tuple[str, int, Any] | None = None) -> None:
+    """Compute the ETag of this answer for the response (in a request only)."""
+    if not flask.has_request_context():
+        return
+    package_id, version, updated = key or read.cache_key(package)
+    parts = [package_id, str(version), updated.isoformat(), package.metadata_modified.isoformat(),
+             action, level, code or ""]
+    etag = hashlib.sha1("|".join(parts).encode()).hexdigest()[:20]
+    flask.g.elections_validators = (etag, updated, package.private)
+
+
 def _add_validators(response: flask.Response) -> flask.Response:
-    if response.status_code == 200 and "elections_validators" in flask.g:
+    if (response.status_code == 200 and "elections_validators" in flask.g
+            and _POLLED.match(request.path)):
         _with_validators(response)
     return response
 

@@ -6,8 +6,10 @@ newsroom's widgets poll it.
 """
 from __future__ import annotations
 
+import copy
 import datetime
 import json
+from collections import OrderedDict
 from typing import Any
 
 from ckan import model
@@ -58,6 +60,27 @@ def cache_key(package: model.Package) -> tuple[str, int, datetime.datetime]:
     state = ElectionResults.get(package.id)
     updated = max(filter(None, [state.updated if state else None, package.metadata_modified]))
     return package.id, state.version if state else 0, updated
+
+
+# Answers by (cache key, level, code): polling widgets ask the same question
+# many times between two changes. Bounded, per process.
+_ANSWERS: "OrderedDict[tuple[Any, ...], dict[str, Any]]" = OrderedDict()
+_ANSWERS_MAX = 256
+
+
+def cached_results(package: model.Package, level: str, code: str | None = None,
+                   key: tuple[str, int, datetime.datetime] | None = None) -> dict[str, Any]:
+    """``results`` with a small in-process cache keyed by the published version."""
+    cache_id = (key or cache_key(package), package.metadata_modified, level, code)
+    answer = _ANSWERS.get(cache_id)
+    if answer is None:
+        answer = results(package, level, code)
+        _ANSWERS[cache_id] = answer
+        if len(_ANSWERS) > _ANSWERS_MAX:
+            _ANSWERS.popitem(last=False)
+    else:
+        _ANSWERS.move_to_end(cache_id)
+    return copy.deepcopy(answer)
 
 
 def results(package: model.Package, level: str, code: str | None = None) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 from ckan.types import Context, DataDict
 
-from ckanext.elections import read, store
+from ckanext.elections import middleware, read, store
 from ckanext.elections.logic import schema
 from ckanext.elections.logic.validators import elections_push_areas, translate_problem
 from ckanext.elections.results import Problem
@@ -62,7 +62,10 @@ def elections_results_show(context: Context, data_dict: DataDict) -> dict[str, A
     """
     data = _validated(data_dict, schema.results_show(), context)
     tk.check_access("elections_results_show", context, data)
-    return read.results(_election(data["id"]), data["level"], data.get("code"))
+    package = _election(data["id"])
+    key = read.cache_key(package)
+    middleware.remember_validators(package, "elections_results_show", data["level"], data.get("code"), key)
+    return read.cached_results(package, data["level"], data.get("code"), key)
 
 
 @tk.side_effect_free
@@ -86,7 +89,9 @@ def elections_turnout_show(context: Context, data_dict: DataDict) -> dict[str, A
     """
     data = _validated(data_dict, schema.results_show(), context)
     tk.check_access("elections_turnout_show", context, data)
-    return read.turnout(_election(data["id"]), data["level"], data.get("code"))
+    package = _election(data["id"])
+    middleware.remember_validators(package, "elections_turnout_show", data["level"], data.get("code"))
+    return read.turnout(package, data["level"], data.get("code"))
 
 
 @tk.side_effect_free
