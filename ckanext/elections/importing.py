@@ -114,11 +114,40 @@ def import_turnout(package_id: str, source: Any, *, resource_id: str | None = No
     return record
 
 
+def prepare_from_reference(package_id: str, source: Any, *, resource_id: str | None = None,
+                           record: ElectionImport | None = None) -> ElectionImport:
+    """A reference table uploaded before the count: every area becomes awaited.
+
+    Once results are published, a new reference only serves later imports.
+    """
+    if record is None:
+        record = ElectionImport(package_id=package_id, resource_id=resource_id)
+    try:
+        reference = read_reference(source)
+        if ElectionResults.get(package_id) is None:
+            record.areas = prepare(package_id, reference).areas
+        else:
+            record.areas = len(reference)
+        record.status = "complete"
+    except ImportRejected as rejected:
+        record.status = "error"
+        record.problems = json.dumps([p.as_dict() for p in rejected.problems], ensure_ascii=False)
+        record.problems_total = rejected.total
+    except tk.ValidationError as refused:
+        model.Session.rollback()
+        record.status = "error"
+        record.message = "; ".join(m for messages in refused.error_dict.values() for m in messages)
+    record.finished = utcnow()
+    model.Session.add(record)
+    model.Session.commit()
+    return record
+
+
 def dataset_reference(package_id: str) -> Reference | None:
     """The reference table of the election, from its ``reference`` resource."""
     package = model.Package.get(package_id)
     for resource in package.resources:
-        if resource.extras.get("resource_type") == "reference":
+        if resource.resource_type == "reference":
             with resource_file(resource.id) as path:
                 return read_reference(path)
     return None
@@ -145,7 +174,8 @@ def import_resource_job(record_id: str) -> None:
     resource = model.Resource.get(record.resource_id) if record else None
     if resource is None or resource.state != "active":
         return
-    importer = import_turnout if resource.extras.get("resource_type") == "turnout" else import_file
+    importer = {"turnout": import_turnout, "reference": prepare_from_reference}.get(
+        resource.resource_type, import_file)
     try:
         with resource_file(resource.id) as path:
             importer(resource.package_id, path, resource_id=resource.id, record=record)

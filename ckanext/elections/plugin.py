@@ -45,7 +45,7 @@ class ElectionsPlugin(DefaultTranslation, p.SingletonPlugin):
         self._import_if_results(resource)
 
     def _import_if_results(self, resource: dict[str, Any]) -> None:
-        if resource.get("resource_type") in ("results", "turnout"):
+        if resource.get("resource_type") in ("results", "turnout", "reference"):
             importing.enqueue_import(resource["id"], resource["package_id"])
 
     # IMiddleware

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -63,6 +64,19 @@ TERRITORY = "territory"
 COUNT_COLUMNS = ("inscrits", "votants", "blancs", "nuls", "exprimes")
 
 
+# DataStore tables carry a ``_full_text`` tsvector that a trigger computes
+# from every column, row by row, unless the row brings its own: ours do (a
+# few words each), which makes a national import several times faster.
+FULL_TEXT = Column("_full_text", "tsvector", "")
+_WORD = re.compile(r"\w[\w-]*")
+
+
+def _tsvector(*parts: Any) -> str:
+    """A tsvector literal of the words of ``parts`` (empty, not NULL, if none)."""
+    words = sorted({w for part in parts if part for w in _WORD.findall(str(part).lower())})
+    return " ".join("'" + w.replace("'", "''") + "'" for w in words)
+
+
 @dataclass(frozen=True)
 class Published:
     state: ElectionResults
@@ -83,21 +97,33 @@ def publish(
     counted_at = now.isoformat()
     areas = 0
 
+    area_columns = [c.name for c in AREA_COLUMNS]
+    code_at, name_at = area_columns.index("code"), area_columns.index("name")
+
     def area_rows():
         nonlocal areas
         for row in tables.areas:
             areas += 1
             counted = row[-1]
-            yield (*row, counted_at if counted else None, 1 if counted else 0, 1)
+            yield (*row, counted_at if counted else None, 1 if counted else 0, 1,
+                   _tsvector(row[code_at], row[name_at]))
+
+    def vote_rows():
+        for row in tables.votes:
+            yield (*row, _tsvector(row[1], row[2]))
+
+    def candidate_rows():
+        for row in tables.candidates:
+            yield (*row, _tsvector(*row[:4]))
 
     engine = get_write_engine()
     with engine.begin() as connection:
         cursor = connection.connection.cursor()
         names = {name: identifier(_resource_id(state, name)) for name in TABLE_COLUMNS}
         cursor.execute("TRUNCATE {areas}, {votes}, {candidates}".format(**names))
-        _copy(cursor, names["areas"], TABLE_COLUMNS["areas"], area_rows())
-        _copy(cursor, names["votes"], TABLE_COLUMNS["votes"], tables.votes)
-        _copy(cursor, names["candidates"], TABLE_COLUMNS["candidates"], tables.candidates)
+        _copy(cursor, names["areas"], (*TABLE_COLUMNS["areas"], FULL_TEXT), area_rows())
+        _copy(cursor, names["votes"], (*TABLE_COLUMNS["votes"], FULL_TEXT), vote_rows())
+        _copy(cursor, names["candidates"], (*TABLE_COLUMNS["candidates"], FULL_TEXT), candidate_rows())
         _rollup(cursor, names, result.level.value, territory_name=territory_name)
     state.layout = result.layout
     state.base_level = result.level.value
@@ -165,8 +191,9 @@ def push(package_id: str, areas: Sequence[dict[str, Any]], *, territory_name: st
             cursor.execute(f"DELETE FROM {names['votes']} WHERE level = %s AND area = %s", (base, area["code"]))
             _copy(
                 cursor, names["votes"], (Column("level", "text", ""), Column("area", "text", ""),
-                                         Column("candidate", "text", ""), Column("voix", "int", "")),
-                ((base, area["code"], candidate, voix) for candidate, voix in area["candidates"].items()),
+                                         Column("candidate", "text", ""), Column("voix", "int", ""), FULL_TEXT),
+                ((base, area["code"], candidate, voix, _tsvector(area["code"], candidate))
+                 for candidate, voix in area["candidates"].items()),
             )
         _rollup(cursor, names, base, territory_name=territory_name, only_codes=[a["code"] for a in changed])
     state.bump()
@@ -252,6 +279,7 @@ def _ensure_tables(package_id: str, base_level: str) -> ElectionResults:
             },
         )
         ids[name] = created["resource_id"]
+        _drop_text_search_indexes(created["resource_id"], keep_full_text=name != "votes")
     if state is None:
         state = ElectionResults(package_id=package_id, base_level=base_level, version=0)
         model.Session.add(state)
@@ -261,6 +289,24 @@ def _ensure_tables(package_id: str, base_level: str) -> ElectionResults:
     state.updated = utcnow()
     model.Session.commit()
     return state
+
+
+def _drop_text_search_indexes(resource_id: str, *, keep_full_text: bool) -> None:
+    """Drop the GiST indexes the DataStore adds on every text column.
+
+    They serve ``datastore_search(q=...)`` on one column, which nobody needs
+    on codes and numbers, and they make a national import ten times slower.
+    The ``_full_text`` index stays where words are worth searching (names).
+    """
+    with get_write_engine().begin() as connection:
+        cursor = connection.connection.cursor()
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexdef LIKE %s",
+            (resource_id, "%USING gist%"))
+        for index, definition in cursor.fetchall():
+            if keep_full_text and "(_full_text)" in definition:
+                continue
+            cursor.execute(f"DROP INDEX {identifier(index)}")
 
 
 def _table_description(name: str) -> str:
@@ -349,6 +395,7 @@ def _rollup(cursor, names: dict[str, str], base: str, *, territory_name: str | N
             "counted_at": "max(b.counted_at)",
             "areas_counted": "count(*) FILTER (WHERE b.counted)",
             "areas_total": "count(*)",
+            "_full_text": f"array_to_tsvector(ARRAY[lower({parent})])",
         }
         if level == "departement":
             values["departement"] = parent
@@ -358,8 +405,9 @@ def _rollup(cursor, names: dict[str, str], base: str, *, territory_name: str | N
             f"SELECT {', '.join(values.values())} FROM {areas} b WHERE {scope} {group}",
             params)
         cursor.execute(
-            f"""INSERT INTO {votes} (level, area, candidate, voix)
-                SELECT %(level)s, {parent}, v.candidate, sum(v.voix)
+            f"""INSERT INTO {votes} (level, area, candidate, voix, _full_text)
+                SELECT %(level)s, {parent}, v.candidate, sum(v.voix),
+                       array_to_tsvector(ARRAY[lower({parent}), lower(v.candidate)])
                 FROM {areas} b JOIN {votes} v ON v.level = b.level AND v.area = b.code
                 WHERE {scope} AND b.counted
                 GROUP BY {"b." + column + ", " if column else ""}v.candidate""", params)

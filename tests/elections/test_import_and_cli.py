@@ -166,3 +166,29 @@ class TestDemo:
             assert whole["areas"] == 120
         city = demo.build_city()
         assert territory["areas"][0]["turnout"][0]["inscrits"] == sum(b.inscrits for b in city.bureaux)
+
+
+@pytest.mark.usefixtures("with_plugins", "clean_db", "clean_queues")
+class TestElectionNightFromTheWebForms:
+    def test_a_reference_table_then_pushes(self, make_election):
+        editor = factories.User()
+        organization = factories.Organization(users=[{"name": editor["name"], "capacity": "editor"}])
+        election = make_election(organization, candidates=[{"id": "1", "name": "A"}, {"id": "2", "name": "B"}])
+        reference = "bureau,canton,commune,canton_nom\n0101,01,99001,Nord\n0102,01,99001,Nord\n"
+
+        reference_resource = helpers.call_action(
+            "resource_create", context={"user": editor["name"]}, package_id=election["id"],
+            resource_type="reference", format="CSV", url="reference.csv",
+            upload=FileStorage(io.BytesIO(reference.encode()), filename="reference.csv"))
+        worker = run_jobs(TEST_INI)
+        model.Session.expire_all()
+        prepared = helpers.call_action("elections_import_status", context={"user": editor["name"]},
+                                       id=election["id"], resource_id=reference_resource["id"])
+        assert (prepared["status"], prepared["areas"]) == ("complete", 2), (prepared["message"], prepared["problems"])
+        helpers.call_action("elections_results_push", context={"user": editor["name"]}, id=election["id"],
+                            areas=[{"code": "99001_0101", "inscrits": 100, "votants": 50, "blancs": 1,
+                                    "nuls": 1, "exprimes": 48, "candidates": {"1": 30, "2": 18}}])
+
+        answer = helpers.call_action("elections_results_show", id=election["id"], level="canton")
+        assert answer["progress"] == {"counted": 1, "total": 2}
+        assert answer["areas"][0]["name"] == "Nord"
