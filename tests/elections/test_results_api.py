@@ -268,3 +268,25 @@ class TestHttpCaching:
         assert changed.status_code == 200
         assert changed.headers["ETag"] != etag
         assert changed.json["result"]["progress"] == {"counted": 1, "total": 3}
+
+
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+class TestDownloads:
+    def test_csv_and_json_of_a_level(self, app, make_election, real_file):
+        election = make_election()
+        import_strasbourg(election, real_file(STRASBOURG_2017_T1))
+
+        csv_page = app.get(f"/election/{election['name']}/results/canton.csv")
+        json_page = app.get(f"/election/{election['name']}/results/canton.json")
+
+        lines = csv_page.body.splitlines()
+        assert lines[0].startswith("code,name,counted,inscrits,votants,abstentions,blancs,nuls,exprimes,participation,")
+        assert "MACRON" in lines[0] and len(lines) == 7
+        assert "attachment" in csv_page.headers["Content-Disposition"]
+        assert json_page.json["level"] == "canton" and len(json_page.json["areas"]) == 6
+
+    def test_private_downloads_are_refused(self, app, make_election):
+        election = make_election(private=True)
+
+        app.get(f"/election/{election['name']}/results/canton.csv", status=403)
+        app.get(f"/election/{election['name']}/results/planet.csv", status=404)
