@@ -40,6 +40,21 @@ as_pg() {
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# A port held by a process of this checkout (a previous run whose pid file
+# was lost, after a crash) is freed; one held by anything else is an error.
+reclaim_port() { # reclaim_port PORT NAME
+    port_open "$1" || return 0
+    local pid
+    pid=$(ss -ltnpH "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
+    if [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "$ROOT"; then
+        say "Stopping a previous $2 of this checkout still on port $1 (pid $pid)"
+        kill "$pid" 2>/dev/null || true
+        wait_for 30 "$2" bash -c "! (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null" || kill -9 "$pid" 2>/dev/null || true
+        return 0
+    fi
+    die "port $1 ($2) is taken by another program${pid:+ (pid $pid)}; stop it or free the port"
+}
+
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
@@ -101,7 +116,7 @@ compile_catalogues() {
         [ -e "$po" ] || continue
         mo=${po%.po}.mo
         if [ ! -f "$mo" ] || [ "$po" -nt "$mo" ]; then
-            "$VENV/bin/pybabel" compile -q -i "$po" -o "$mo" || die "cannot compile $po"
+            "$VENV/bin/pybabel" compile -i "$po" -o "$mo" >/dev/null 2>&1 || die "cannot compile $po"
         fi
     done
 }
@@ -208,7 +223,7 @@ drop_database() {
 
 start_redis() {
     if redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then return 0; fi
-    port_open "$REDIS_PORT" && die "port $REDIS_PORT is taken by another program; stop it or free the port"
+    reclaim_port "$REDIS_PORT" Redis
     say "Starting Redis on 127.0.0.1:$REDIS_PORT"
     mkdir -p "$STATE/redis"
     rm -f "$RUN/redis.pid"
@@ -252,7 +267,7 @@ start_solr() {
         wait_for 30 "solr stop" bash -c "! kill -0 $(cat "$RUN/solr.pid") 2>/dev/null" || kill -9 "$(cat "$RUN/solr.pid")" || true
     fi
     rm -f "$RUN/solr.pid"
-    port_open "$SOLR_PORT" && die "port $SOLR_PORT is taken by another program; stop it or free the port"
+    reclaim_port "$SOLR_PORT" Solr
     say "Starting Solr 9 on 127.0.0.1:$SOLR_PORT (cores $SOLR_CORES)"
     (
         cd "$STATE/solr"
@@ -343,7 +358,7 @@ start_web() {
     fi
     pid_alive "$RUN/web.pid" && kill "$(cat "$RUN/web.pid")" && sleep 2
     rm -f "$RUN/web.pid"
-    port_open "$WEB_PORT" && die "port $WEB_PORT is taken by another program; stop it or free the port"
+    reclaim_port "$WEB_PORT" "CKAN web server"
     say "Starting CKAN on http://127.0.0.1:$WEB_PORT"
     CKAN_INI=$PORTAL_INI "$VENV/bin/gunicorn" --chdir "$ROOT/deploy" \
         --bind "127.0.0.1:$WEB_PORT" --workers 2 --threads 4 --worker-class gthread --timeout 120 \
