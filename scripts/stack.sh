@@ -44,15 +44,28 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # was lost, after a crash) is freed; one held by anything else is an error.
 reclaim_port() { # reclaim_port PORT NAME
     port_open "$1" || return 0
-    local pid
-    pid=$(ss -ltnpH "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
-    if [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "$ROOT"; then
-        say "Stopping a previous $2 of this checkout still on port $1 (pid $pid)"
-        kill "$pid" 2>/dev/null || true
-        wait_for 30 "$2" bash -c "! (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null" || kill -9 "$pid" 2>/dev/null || true
-        return 0
+    local pid parent ours=() others=()
+    for pid in $(ss -ltnpH "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u); do
+        if is_ours "$pid"; then
+            ours+=("$pid")
+            # A pre-forking server's master holds the socket too: stop it, or
+            # it starts new workers on the port.
+            parent=$(awk '{print $4}' "/proc/$pid/stat" 2>/dev/null)
+            [ -n "$parent" ] && is_ours "$parent" && ours+=("$parent")
+        else
+            others+=("$pid")
+        fi
+    done
+    if [ ${#ours[@]} -eq 0 ] || [ ${#others[@]} -gt 0 ]; then
+        die "port $1 ($2) is taken by another program${others:+ (pid ${others[*]})}; stop it or free the port"
     fi
-    die "port $1 ($2) is taken by another program${pid:+ (pid $pid)}; stop it or free the port"
+    say "Stopping a previous $2 of this checkout still on port $1 (pid ${ours[*]})"
+    kill "${ours[@]}" 2>/dev/null || true
+    wait_for 30 "$2" bash -c "! (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null" || kill -9 "${ours[@]}" 2>/dev/null || true
+}
+
+is_ours() { # a process started from this checkout
+    tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -q "$ROOT"
 }
 
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
