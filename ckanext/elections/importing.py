@@ -30,6 +30,7 @@ from ckanext.elections.results import (
 
 log = logging.getLogger(__name__)
 
+
 def import_file(
     package_id: str,
     source: Any,
@@ -51,25 +52,38 @@ def import_file(
     package = model.Package.get(package_id)
     if reference is None:
         reference = dataset_reference(package_id)
+    with _outcome(record):
+        result = import_results(source, reference=reference, max_problems=_max_problems())
+        record.areas = store.publish(
+            package_id, result, reference, territory_name=package.extras.get("territory_name")).areas
+        _fill_candidates(package_id, result)
+    return record
+
+
+@contextlib.contextmanager
+def _outcome(record: ElectionImport) -> Iterator[None]:
+    """Run one import, then write its outcome in ``record``: complete, or
+    rejected with the file's problems, or refused with the reason."""
     try:
-        result = import_results(source, reference=reference, max_problems=tk.config.get(
-            "ckanext.elections.max_reported_problems"))
-        published = store.publish(
-            package_id, result, reference, territory_name=package.extras.get("territory_name"))
+        yield
+        record.status = "complete"
     except ImportRejected as rejected:
         model.Session.rollback()
         record.status = "error"
         record.problems = json.dumps([p.as_dict() for p in rejected.problems], ensure_ascii=False)
         record.problems_total = rejected.total
-        log.info("Rejected results file for %s: %s", package_id, rejected)
-    else:
-        record.status = "complete"
-        record.areas = published.areas
-        _fill_candidates(package_id, result)
+        log.info("Rejected file for %s: %s", record.package_id, rejected)
+    except tk.ValidationError as refused:
+        model.Session.rollback()
+        record.status = "error"
+        record.message = "; ".join(m for messages in refused.error_dict.values() for m in messages)
     record.finished = utcnow()
     model.Session.add(record)
     model.Session.commit()
-    return record
+
+
+def _max_problems() -> int:
+    return tk.config.get("ckanext.elections.max_reported_problems")
 
 
 def prepare(package_id: str, reference: Reference, level: Level = Level.BUREAU) -> store.Published:
@@ -94,23 +108,9 @@ def import_turnout(package_id: str, source: Any, *, resource_id: str | None = No
     known = None
     if state is not None:
         known = Reference.from_codes(store.base_codes(state))
-    try:
-        rows = read_turnout(source, reference=known, max_problems=tk.config.get(
-            "ckanext.elections.max_reported_problems"))
+    with _outcome(record):
+        rows = read_turnout(source, reference=known, max_problems=_max_problems())
         record.areas = store.publish_turnout(package_id, rows)
-        record.status = "complete"
-    except ImportRejected as rejected:
-        model.Session.rollback()
-        record.status = "error"
-        record.problems = json.dumps([p.as_dict() for p in rejected.problems], ensure_ascii=False)
-        record.problems_total = rejected.total
-    except tk.ValidationError as refused:
-        model.Session.rollback()
-        record.status = "error"
-        record.message = "; ".join(m for messages in refused.error_dict.values() for m in messages)
-    record.finished = utcnow()
-    model.Session.add(record)
-    model.Session.commit()
     return record
 
 
@@ -122,24 +122,12 @@ def prepare_from_reference(package_id: str, source: Any, *, resource_id: str | N
     """
     if record is None:
         record = ElectionImport(package_id=package_id, resource_id=resource_id)
-    try:
+    with _outcome(record):
         reference = read_reference(source)
         if ElectionResults.get(package_id) is None:
             record.areas = prepare(package_id, reference).areas
         else:
             record.areas = len(reference)
-        record.status = "complete"
-    except ImportRejected as rejected:
-        record.status = "error"
-        record.problems = json.dumps([p.as_dict() for p in rejected.problems], ensure_ascii=False)
-        record.problems_total = rejected.total
-    except tk.ValidationError as refused:
-        model.Session.rollback()
-        record.status = "error"
-        record.message = "; ".join(m for messages in refused.error_dict.values() for m in messages)
-    record.finished = utcnow()
-    model.Session.add(record)
-    model.Session.commit()
     return record
 
 

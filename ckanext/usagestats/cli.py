@@ -1,0 +1,63 @@
+"""``ckan usagestats ...``: rollup, purge, demo."""
+from __future__ import annotations
+
+import datetime
+import time
+
+import click
+
+import ckan.plugins.toolkit as tk
+
+__all__ = ["usagestats"]
+
+
+@click.group(short_help="Usage statistics: rollup, purge, demo traffic")
+def usagestats() -> None:
+    """Roll up, purge and generate usage statistics."""
+
+
+@usagestats.command("rollup")
+@click.option("--full", is_flag=True, help="Rebuild every day that still has raw rows, not only the new ones")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Rebuild from this day (YYYY-MM-DD)")
+def rollup_command(full: bool, since: datetime.datetime | None) -> None:
+    """Roll raw hits up into the per-day, per-hour and per-minute tables."""
+    from ckanext.usagestats import rollup
+
+    started = time.monotonic()
+    report = rollup.run(full=full, since=since.date() if since else None)
+    if "skipped" in report:
+        click.secho(tk._("Skipped: another rollup is running."), fg="yellow")
+        return
+    click.echo(tk._("Rolled up {days} days ({closed} closed) in {seconds:.1f} s.").format(
+        days=report["days"], closed=report["closed"], seconds=time.monotonic() - started))
+    if "purged" in report:
+        click.echo(tk._("Purged {raw} raw page hits and {events} events past their retention.").format(
+            raw=report["purged"]["tracking_raw"], events=report["purged"]["usagestats_event"]))
+
+
+@usagestats.command("purge")
+def purge_command() -> None:
+    """Delete raw hits older than ckanext.usagestats.raw_retention_days (rollups are kept)."""
+    from ckanext.usagestats import rollup
+
+    rollup.roll_days()
+    deleted = rollup.purge()
+    click.echo(tk._("Purged {raw} raw page hits and {events} events past their retention.").format(
+        raw=deleted["tracking_raw"], events=deleted["usagestats_event"]))
+
+
+@usagestats.command("demo")
+@click.option("--days", default=120, show_default=True, help="Days of traffic to generate, up to today")
+@click.option("--seed", default=2028, show_default=True, help="Seed of the generator")
+@click.option("--force", is_flag=True, help="Generate again even if demo traffic was already loaded")
+def demo_command(days: int, seed: int, force: bool) -> None:
+    """Fill months of generated traffic (weekly cycles, an election night)."""
+    from ckanext.usagestats import demo
+
+    started = time.monotonic()
+    outcome = demo.load(days=days, seed=seed, force=force)
+    if outcome is None:
+        click.echo(tk._("Demo traffic is already loaded (use --force to add more)."))
+        return
+    click.echo(tk._("Generated {hits} hits over {days} days on {datasets} datasets, rolled up, "
+                    "in {seconds:.1f} s.").format(seconds=time.monotonic() - started, **outcome))

@@ -1,0 +1,116 @@
+"""Tables of usagestats (migration/usagestats).
+
+Raw hits live in two places:
+
+* ``tracking_raw`` (CKAN's tracking plugin): page views and clicks on
+  resource links sent by the tracking beacon (``POST /_tracking``), which
+  our recorder writes instead of the tracking plugin's own, with a salted
+  visitor key;
+* ``usagestats_event`` (ours): what only the server sees: Action API calls,
+  downloads of uploaded files, embedded views, searches, and hits of bots.
+
+Rollups, rebuilt from the raw rows by :mod:`ckanext.usagestats.rollup`:
+
+* ``usagestats_day``: hits and unique visitors per local day, kept for
+  ever. Each row is one cell of a ``GROUPING SETS`` cube: a column holding
+  ``*`` was aggregated away (``owner_org = '*'`` is the whole site), ``''``
+  means "none" (a page view outside any dataset);
+* ``usagestats_hour``: hits per local hour, site and organisations only
+  (the hour x weekday heat map);
+* ``usagestats_minute``: hits and visitors per UTC minute, for the recent
+  window only (election nights);
+* ``usagestats_url``: which dataset and resource a tracked URL belongs to,
+  resolved once per distinct URL;
+* ``usagestats_state``: how far each rollup is complete (its watermark).
+"""
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger, Boolean, Column, Date, DateTime, Index, Integer, Unicode,
+    UnicodeText,
+)
+
+from ckan.model.base import BaseModel
+from ckan.model.domain_object import DomainObject
+
+__all__ = ["Event", "DayRollup", "HourRollup", "MinuteRollup", "TrackedUrl", "RollupState", "ALL", "KINDS"]
+
+ALL = "*"  # the value of a rollup column that was aggregated away
+
+
+class Event(DomainObject, BaseModel):  # type: ignore[misc]
+    """One hit the server saw. ``visitor`` is a salted, daily-rotating hash."""
+
+    __tablename__ = "usagestats_event"
+
+    id = Column(BigInteger, primary_key=True, autoincrement=True)
+    ts = Column(DateTime, nullable=False)  # UTC
+    kind = Column(Unicode(16), nullable=False)  # api, download, embed, search, search0, page, resource
+    visitor = Column(Unicode(32), nullable=False)
+    bot = Column(Boolean, nullable=False, default=False)
+    package_id = Column(UnicodeText)
+    resource_id = Column(UnicodeText)
+    detail = Column(UnicodeText)  # action|auth|status, embedding host, search terms
+    results = Column(Integer)
+
+
+Index("usagestats_event_ts", Event.ts)
+
+
+class DayRollup(DomainObject, BaseModel):  # type: ignore[misc]
+    __tablename__ = "usagestats_day"
+
+    day = Column(Date, primary_key=True)
+    kind = Column(Unicode(16), primary_key=True)
+    owner_org = Column(UnicodeText, primary_key=True)
+    package_id = Column(UnicodeText, primary_key=True)
+    resource_id = Column(UnicodeText, primary_key=True)
+    detail = Column(UnicodeText, primary_key=True)
+    hits = Column(BigInteger, nullable=False)
+    visitors = Column(BigInteger, nullable=False)
+
+
+Index("usagestats_day_org_kind_day", DayRollup.owner_org, DayRollup.kind, DayRollup.day)
+Index("usagestats_day_package", DayRollup.package_id, DayRollup.day)
+
+
+class HourRollup(DomainObject, BaseModel):  # type: ignore[misc]
+    __tablename__ = "usagestats_hour"
+
+    hour = Column(DateTime, primary_key=True)  # local time
+    kind = Column(Unicode(16), primary_key=True)
+    owner_org = Column(UnicodeText, primary_key=True)
+    hits = Column(BigInteger, nullable=False)
+
+
+class MinuteRollup(DomainObject, BaseModel):  # type: ignore[misc]
+    __tablename__ = "usagestats_minute"
+
+    minute = Column(DateTime, primary_key=True)  # UTC
+    kind = Column(Unicode(16), primary_key=True)
+    owner_org = Column(UnicodeText, primary_key=True)
+    package_id = Column(UnicodeText, primary_key=True)
+    hits = Column(BigInteger, nullable=False)
+    visitors = Column(BigInteger, nullable=False)
+
+
+class TrackedUrl(DomainObject, BaseModel):  # type: ignore[misc]
+    __tablename__ = "usagestats_url"
+
+    url = Column(UnicodeText, primary_key=True)
+    package_id = Column(UnicodeText)
+    resource_id = Column(UnicodeText)
+    # A download CKAN serves itself: the server-side event counts it, the
+    # beacon's click must not count it twice.
+    served = Column(Boolean, nullable=False, default=False)
+
+
+class RollupState(DomainObject, BaseModel):  # type: ignore[misc]
+    __tablename__ = "usagestats_state"
+
+    name = Column(Unicode(32), primary_key=True)
+    value = Column(DateTime)
+
+
+# Kinds as stored in the rollups.
+KINDS = ("view", "download", "api", "embed", "search", "search0", "bot")
