@@ -76,16 +76,10 @@ setup(
         "ckan.plugins": [
             "elections = ckanext.elections.plugin:ElectionsPlugin",
             "usagestats = ckanext.usagestats.plugin:UsagestatsPlugin",
-        ],
-        "babel.extractors": [
-            "ckan = ckan.lib.extract:extract_ckan",
-        ],
-    },
-    message_extractors={
-        "ckanext": [
-            ("**.py", "python", None),
-            ("**.js", "javascript", None),
-            ("**/templates/**.html", "ckan", None),
+            "elections_results_view = ckanext.elections.resource_views:ElectionsResultsView",
+            "elections_summary_widget = ckanext.elections.resource_views:ElectionsSummaryWidget",
+            "elections_map_widget = ckanext.elections.resource_views:ElectionsMapWidget",
+            "elections_participation_widget = ckanext.elections.resource_views:ElectionsParticipationWidget",
         ],
     },
 )

@@ -91,6 +91,7 @@ install_system_packages() {
     command -v pg_config >/dev/null || missing+=(libpq-dev)
     command -v mvn >/dev/null || missing+=(maven)
     command -v javac >/dev/null || missing+=(openjdk-17-jdk-headless)
+    [ -x /usr/bin/chromium ] || missing+=(chromium)  # the browser tests drive it
     [ -e /usr/lib/x86_64-linux-gnu/libmagic.so.1 ] || [ -n "$(ldconfig -p 2>/dev/null | grep libmagic.so.1)" ] \
         || missing+=(libmagic1)
     [ ${#missing[@]} -eq 0 ] && return 0
@@ -332,6 +333,10 @@ ckan_db_setup() { # ckan_db_setup INI CKAN_DB DATASTORE_DB
     done
     "$CKAN" -c "$ini" datastore set-permissions 2>>"$LOGS/ckan-db.log" | psql_super "$ds" >/dev/null \
         || die "ckan datastore set-permissions failed, see $LOGS/ckan-db.log"
+    # The JavaScript catalogues (/api/i18n/<lang>) of CKAN and of our plugins:
+    # `ckan run` builds them, a WSGI server does not.
+    "$CKAN" -c "$ini" translation js >>"$LOGS/ckan-db.log" 2>&1 \
+        || die "ckan translation js failed, see $LOGS/ckan-db.log"
 }
 
 write_portal_ini() {

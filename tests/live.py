@@ -20,8 +20,12 @@ from typing import Iterator
 import requests
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-# The config the suite runs with (CKAN's pytest plugin exports it).
-TEST_INI = pathlib.Path(os.environ.get("CKAN_CONFIG") or ROOT / "test.ini")
+
+def test_ini() -> pathlib.Path:
+    """The config the suite runs with (CKAN's pytest plugin exports it once
+    the app is configured, so ask at call time, not at import)."""
+    return pathlib.Path(os.environ.get("CKAN_CONFIG") or ROOT / "test.ini")
+
 LIVE_PORT = int(os.environ.get("ELECTIONS_TEST_LIVE_PORT", "5001"))
 LIVE_URL = f"http://127.0.0.1:{LIVE_PORT}"
 BIN = pathlib.Path(sys.executable).parent
@@ -36,7 +40,7 @@ def derived_ini(**options: str) -> Iterator[pathlib.Path]:
     """
     parser = configparser.RawConfigParser()
     parser.optionxform = str  # keep the case of option names
-    parser.read_string(TEST_INI.read_text(encoding="utf-8").replace("%(here)s", str(ROOT)))
+    parser.read_string(test_ini().read_text(encoding="utf-8").replace("%(here)s", str(ROOT)))
     parser.set("app:main", "ckan.site_url", LIVE_URL)
     for key, value in options.items():
         parser.set("app:main", key, value)

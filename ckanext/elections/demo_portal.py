@@ -158,11 +158,29 @@ def _create_election(context: dict[str, Any], organization: str, city: demo.Demo
         ("turnout.csv", demo.turnout_csv(election),
          {"resource_type": "turnout", "format": "CSV", "name": "Participation à 12 h, 17 h et à la clôture"}),
     ]
-    for filename, content, fields in files:
+    created = [
         tk.get_action("resource_create")(dict(context), {
             "package_id": dataset["id"],
             "upload": FileStorage(io.BytesIO(content.encode("utf-8")), filename=filename),
             "url": filename,
             **fields,
         })
+        for filename, content, fields in files
+    ]
+    cantons = created[1]
+    for view in VIEWS:
+        tk.get_action("resource_view_create")(dict(context), {"resource_id": cantons["id"], **view})
     return dataset["id"]
+
+
+# The live views of each demo election, on its cantons' outlines: the full
+# view first (the resource page opens it), then the widgets to embed.
+VIEWS = [
+    {"view_type": "elections_results_view", "title": "Résultats en direct",
+     "level": "canton", "colour_mode": "leader", "refresh_interval": 30},
+    {"view_type": "elections_summary_widget", "title": "Widget : synthèse", "top": 5, "refresh_interval": 30},
+    {"view_type": "elections_map_widget", "title": "Widget : carte",
+     "level": "canton", "colour_mode": "leader", "refresh_interval": 30},
+    {"view_type": "elections_participation_widget", "title": "Widget : participation",
+     "level": "canton", "refresh_interval": 30},
+]

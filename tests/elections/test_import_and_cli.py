@@ -14,7 +14,7 @@ from werkzeug.datastructures import FileStorage
 from ckanext.elections import demo, demo_portal, importing
 
 from tests.elections.conftest import STRASBOURG_2017_T1
-from tests.live import TEST_INI, run_jobs
+from tests.live import run_jobs, test_ini
 
 
 def upload(path, name=None) -> FileStorage:
@@ -34,7 +34,7 @@ class TestUploadedResultsFile:
             upload=upload(real_file(STRASBOURG_2017_T1)), url="results.csv")
         pending = helpers.call_action("elections_import_status", context={"user": editor["name"]},
                                       id=election["id"], resource_id=resource["id"])
-        run_jobs(TEST_INI)
+        run_jobs(test_ini())
         model.Session.expire_all()
         outcome = helpers.call_action("elections_import_status", context={"user": editor["name"]},
                                       id=election["id"], resource_id=resource["id"])
@@ -62,7 +62,7 @@ class TestUploadedResultsFile:
         resource = helpers.call_action(
             "resource_create", context={"user": editor["name"]}, package_id=election["id"],
             resource_type="results", format="CSV", upload=upload(broken), url="broken.csv")
-        run_jobs(TEST_INI)
+        run_jobs(test_ini())
         model.Session.expire_all()
 
         outcome = helpers.call_action("elections_import_status", context={"user": editor["name"]},
@@ -180,7 +180,7 @@ class TestElectionNightFromTheWebForms:
             "resource_create", context={"user": editor["name"]}, package_id=election["id"],
             resource_type="reference", format="CSV", url="reference.csv",
             upload=FileStorage(io.BytesIO(reference.encode()), filename="reference.csv"))
-        worker = run_jobs(TEST_INI)
+        worker = run_jobs(test_ini())
         model.Session.expire_all()
         prepared = helpers.call_action("elections_import_status", context={"user": editor["name"]},
                                        id=election["id"], resource_id=reference_resource["id"])

@@ -1,0 +1,142 @@
+/* The figures of the chosen area (votes and shares, participation) as a
+ * bar chart, beside those of the whole territory; from a canton, the way
+ * down to its polling stations.
+ *
+ * Usage, inside an element with data-module="elections-live":
+ *
+ *   <div data-module="elections-detail" data-module-territory="true"></div>
+ *
+ * With data-module-territory="false" (the map widget) only the chosen area
+ * is shown, with a hint until one is chosen.
+ */
+this.ckan.module("elections-detail", function ($) {
+  "use strict";
+
+  return {
+    options: {
+      territory: true
+    },
+
+    initialize: function () {
+      $.proxyAll(this, /_on/);
+      this.sandbox.subscribe("elections:results", this._onResults);
+      this.el.on("click", "[data-role=drill]", this._onDrill);
+      this.el.on("click", "[data-role=close]", this._onClose);
+    },
+
+    _onResults: function (payload) {
+      this.payload = payload;
+      var state = payload.state;
+      var areas = payload.areas ? payload.areas.areas : [];
+      var chosen = $.grep(areas, function (area) { return area.code === state.area; })[0];
+      if (!chosen && state.canton && payload.canton) {
+        chosen = payload.canton.areas[0];
+      }
+      var parts = [];
+      if (chosen) {
+        parts.push(this._card(payload, chosen, {closable: Boolean(state.area), drill: this._canDrill(payload, chosen)}));
+      } else if (!this.options.territory) {
+        parts.push($("<p>", {"class": "el-hint", text: this._("Tap or click an area of the map to see its results.")}));
+      }
+      var whole = payload.territory && payload.territory.areas[0];
+      if (this.options.territory && whole) {
+        parts.push(this._card(payload, whole, {territory: true}));
+      }
+      if (!parts.length) {
+        parts.push($("<p>", {"class": "el-hint", text: payload.loading ? this._("Loading…") : this._("No results yet.")}));
+      }
+      this.el.empty().append(parts);
+    },
+
+    _canDrill: function (payload, area) {
+      return payload.state.level === "canton" && !payload.state.canton &&
+        (payload.levels || []).indexOf("bureau") >= 0 && area.code === payload.state.area;
+    },
+
+    _onDrill: function (event) {
+      var code = $(event.currentTarget).attr("data-code");
+      this.sandbox.publish("elections:select", {level: "bureau", canton: code, area: ""});
+    },
+
+    _onClose: function () {
+      this.sandbox.publish("elections:select", {area: ""});
+    },
+
+    _card: function (payload, area, options) {
+      var format = payload.format;
+      var card = $("<section>", {"class": "el-card" + (options.territory ? " el-card--territory" : " el-card--area")});
+      var title = options.territory
+        ? this._("Whole territory: %(name)s", {name: area.name || area.code})
+        : area.name || area.code;
+      var heading = $("<div>", {"class": "el-card-head"}).append($("<h2>", {"class": "el-card-title", text: title}));
+      if (options.closable) {
+        heading.append($("<button>", {type: "button", "class": "el-button el-button--small", "data-role": "close",
+                                      text: this._("Close"), "aria-label": this._("Close the panel of %(name)s",
+                                                                                  {name: area.name || area.code})}));
+      }
+      card.append(heading, $("<p>", {"class": "el-card-status", text: this._counted(area)}));
+      if (area.votants) {
+        card.append(this._figures(area, format), this._bars(payload, area));
+      }
+      if (options.drill) {
+        card.append($("<p>").append($("<button>", {
+          type: "button", "class": "el-button el-button--primary", "data-role": "drill", "data-code": area.code,
+          text: this._("See the polling stations of %(name)s", {name: area.name || area.code})
+        })));
+      }
+      return card;
+    },
+
+    _counted: function (area) {
+      var progress = area.progress || {counted: 0, total: 0};
+      if (progress.total > 1) {
+        var format = this.payload.format;
+        return this.ngettext("%(counted)s / %(total)s polling station counted",
+                             "%(counted)s / %(total)s polling stations counted",
+                             progress.total, {counted: format.number(progress.counted),
+                                              total: format.number(progress.total)});
+      }
+      return area.counted ? this._("Counted") : this._("Results awaited");
+    },
+
+    _figures: function (area, format) {
+      var list = $("<dl>", {"class": "el-figures"});
+      var rows = [
+        [this._("Participation"), format.percent(area.participation)],
+        [this._("Registered voters"), format.number(area.inscrits)],
+        [this._("Voters"), format.number(area.votants)],
+        [this._("Abstentions"), format.number(area.abstentions)],
+        [this._("Blank"), format.number(area.blancs)],
+        [this._("Spoilt"), format.number(area.nuls)],
+        [this._("Valid votes"), format.number(area.exprimes)]
+      ];
+      $.each(rows, function (i, row) {
+        list.append($("<div>").append($("<dt>", {text: row[0]}), $("<dd>", {text: row[1]})));
+      });
+      return list;
+    },
+
+    _bars: function (payload, area) {
+      var self = this;
+      var format = payload.format;
+      var top = area.candidates.length ? area.candidates[0].pct_exprimes || 0 : 0;
+      var list = $("<ol>", {"class": "el-bars", "aria-label": this._("Votes by candidate")});
+      $.each(area.candidates, function (i, candidate) {
+        var colour = payload.colour(candidate);
+        var width = top ? Math.max(0.5, 100 * (candidate.pct_exprimes || 0) / top) : 0;
+        list.append($("<li>", {"class": "el-bar-row"}).append(
+          $("<span>", {"class": "el-bar-name"}).append(
+            $("<span>", {"class": "el-swatch", "aria-hidden": "true"}).css("background-color", colour),
+            $("<span>", {text: candidate.name}),
+            candidate.nuance ? $("<small>", {text: " " + candidate.nuance}) : null),
+          $("<span>", {"class": "el-bar-track", "aria-hidden": "true"}).append(
+            $("<span>", {"class": "el-bar-fill"}).css({width: width.toFixed(1) + "%", "background-color": colour})),
+          $("<span>", {"class": "el-bar-value"}).append(
+            $("<strong>", {text: format.percent(candidate.pct_exprimes)}), " ",
+            $("<small>", {text: self.ngettext("%(votes)s vote", "%(votes)s votes", candidate.voix || 0,
+                                              {votes: format.number(candidate.voix)})}))));
+      });
+      return list;
+    }
+  };
+});

@@ -1,0 +1,136 @@
+/* The table of the areas of the chosen level: the accessible alternative to
+ * the map, sortable by each column (buttons in the headers, aria-sort), each
+ * area's name a button that selects it.
+ *
+ * Usage, inside an element with data-module="elections-live":
+ *
+ *   <div data-module="elections-table"></div>
+ */
+this.ckan.module("elections-table", function ($) {
+  "use strict";
+
+  return {
+    options: {},
+
+    initialize: function () {
+      $.proxyAll(this, /_on/);
+      this.sort = {key: "name", direction: 1};
+      this._build();
+      this.sandbox.subscribe("elections:results", this._onResults);
+      this.el.on("click", "[data-sort]", this._onSort);
+      this.el.on("click", "[data-area]", this._onArea);
+    },
+
+    _columns: function () {
+      return [
+        {key: "name", label: this._("Area")},
+        {key: "counted", label: this._("Counted"), wide: true},
+        {key: "participation", label: this._("Participation"), number: true},
+        {key: "leader", label: this._("Leading")},
+        {key: "share", label: this._("Share"), number: true, wide: true}
+      ];
+    },
+
+    _build: function () {
+      var row = $("<tr>");
+      $.each(this._columns(), function (i, column) {
+        var classes = (column.number ? "is-number" : "") + (column.wide ? " is-wide" : "");
+        row.append($("<th>", {scope: "col", "class": classes}).append(
+          $("<button>", {type: "button", "data-sort": column.key, text: column.label})));
+      });
+      this.caption = $("<caption>");
+      this.body = $("<tbody>");
+      this.el.empty().append($("<div>", {"class": "el-table-wrap"}).append(
+        $("<table>", {"class": "el-table"}).append(this.caption, $("<thead>").append(row), this.body)));
+    },
+
+    _onSort: function (event) {
+      var key = $(event.currentTarget).attr("data-sort");
+      this.sort = {key: key, direction: this.sort.key === key ? -this.sort.direction : (key === "name" ? 1 : -1)};
+      if (this.payload) {
+        this._onResults(this.payload);
+      }
+    },
+
+    _onArea: function (event) {
+      var code = $(event.currentTarget).attr("data-area");
+      this.sandbox.publish("elections:select", {area: this.payload.state.area === code ? "" : code});
+    },
+
+    _value: function (area, key) {
+      var first = area.leader ? area.candidates[0] : null;
+      switch (key) {
+      case "counted":
+        return area.progress && area.progress.total ? area.progress.counted / area.progress.total : (area.counted ? 1 : 0);
+      case "participation":
+        return area.votants ? area.participation : -1;
+      case "leader":
+        return first ? String(first.name) : "";
+      case "share":
+        return first ? first.pct_exprimes : -1;
+      default:
+        return String(area.name || area.code);
+      }
+    },
+
+    _onResults: function (payload) {
+      var self = this;
+      var state = payload.state;
+      var format = payload.format;
+      this.payload = payload;
+      var areas = payload.areas ? payload.areas.areas.slice() : [];
+      if (state.level === "bureau" && state.canton) {
+        areas = $.grep(areas, function (area) { return area.canton === state.canton; });
+      }
+      var sort = this.sort;
+      areas.sort(function (a, b) {
+        var x = self._value(a, sort.key);
+        var y = self._value(b, sort.key);
+        var order = typeof x === "string" ? x.localeCompare(y, undefined, {numeric: true}) : x - y;
+        return sort.direction * order || String(a.code).localeCompare(String(b.code));
+      });
+      this.el.find("th[scope=col]").each(function () {
+        var key = $(this).find("button").attr("data-sort");
+        if (key === sort.key) {
+          this.setAttribute("aria-sort", sort.direction > 0 ? "ascending" : "descending");
+        } else {
+          this.removeAttribute("aria-sort");
+        }
+      });
+      this.caption.text(this.ngettext("Results of %(num)s area", "Results of %(num)s areas", areas.length));
+      var rows = $.map(areas, function (area) {
+        var first = area.leader ? area.candidates[0] : null;
+        var selected = area.code === state.area;
+        var leader = $("<td>");
+        if (first) {
+          leader.append($("<span>", {"class": "el-swatch", "aria-hidden": "true"}).css("background-color", payload.colour(first)),
+                        $("<span>", {text: first.name}),
+                        $("<small>", {"class": "is-narrow", text: " " + format.percent(first.pct_exprimes)}));
+        } else {
+          leader.text("–");
+        }
+        return $("<tr>", {"class": selected ? "is-selected" : ""}).append(
+          $("<th>", {scope: "row"}).append($("<button>", {
+            type: "button", "class": "el-link", "data-area": area.code, "aria-pressed": selected ? "true" : "false",
+            text: area.name || area.code
+          }), $("<small>", {"class": "is-narrow", text: self._counted(area, format)})),
+          $("<td>", {"class": "is-wide", text: self._counted(area, format)}),
+          $("<td>", {"class": "is-number", text: area.votants ? format.percent(area.participation) : "–"}),
+          leader,
+          $("<td>", {"class": "is-number is-wide", text: first ? format.percent(first.pct_exprimes) : "–"}))[0];
+      });
+      if (!rows.length) {
+        rows = [$("<tr>").append($("<td>", {colspan: 5, text: payload.loading ? this._("Loading…") : this._("No results yet.")}))[0]];
+      }
+      this.body.empty().append(rows);
+    },
+
+    _counted: function (area, format) {
+      var progress = area.progress || {};
+      if (progress.total > 1) {
+        return format.number(progress.counted) + " / " + format.number(progress.total);
+      }
+      return area.counted ? this._("Counted") : this._("Awaited");
+    }
+  };
+});
