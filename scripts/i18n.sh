@@ -34,9 +34,7 @@ fi
 
 for pair in $(domains); do
     domain=${pair%%:*} folder=${pair#*:}
-    "$BABEL" extract -F i18n/babel.cfg -k _ -k N_ -k ngettext:1,2 \
-        --project "$domain" --copyright-holder "ckanext-elections contributors" \
-        -o "i18n/$domain.pot" "$folder" >/dev/null
+    "$ROOT/.venv/bin/python" scripts/i18n_extract.py "$domain" "$folder" "i18n/$domain.pot"
     for locale in fr en; do
         po=i18n/$locale/LC_MESSAGES/$domain.po
         if [ -f "$po" ]; then
