@@ -220,8 +220,7 @@ def publish_turnout(package_id: str, rows: Iterable[Any]) -> int:
         created = tk.get_action("datastore_create")({"ignore_auth": True, "user": _site_user()}, {
             "resource": {"package_id": package_id, "name": "Participation par zone et par heure (normalisée)",
                          "description": "Une ligne par zone et par heure : votants."},
-            "fields": [{"id": c.name, "type": c.type, "info": {"label": c.name, "notes": c.description}}
-                       for c in TURNOUT_COLUMNS],
+            "fields": _data_dictionary(TURNOUT_COLUMNS),
             "primary_key": ["level", "code", "hour"],
             "force": True,
         })
@@ -269,10 +268,7 @@ def _ensure_tables(package_id: str, base_level: str) -> ElectionResults:
                     "name": TABLE_TITLES[name],
                     "description": _table_description(name),
                 },
-                "fields": [
-                    {"id": c.name, "type": c.type, "info": {"label": c.name, "notes": c.description}}
-                    for c in columns
-                ],
+                "fields": _data_dictionary(columns),
                 "primary_key": TABLE_KEYS[name],
                 "indexes": _table_indexes(name),
                 "force": True,
@@ -307,6 +303,12 @@ def _drop_text_search_indexes(resource_id: str, *, keep_full_text: bool) -> None
             if keep_full_text and "(_full_text)" in definition:
                 continue
             cursor.execute(f"DROP INDEX {identifier(index)}")
+
+
+def _data_dictionary(columns: Sequence[Column]) -> list[dict[str, Any]]:
+    """DataStore fields with their description in CKAN's data dictionary."""
+    return [{"id": c.name, "type": c.type, "info": {"label": c.name, "notes": c.description}}
+            for c in columns]
 
 
 def _table_description(name: str) -> str:
