@@ -61,8 +61,9 @@ def elections_results_show(context: Context, data_dict: DataDict) -> dict[str, A
     :rtype: dictionary
     """
     data = _validated(data_dict, schema.results_show(), context)
-    tk.check_access("elections_results_show", context, data)
     package = _election(data["id"])
+    # By id, the auth functions find the package in the session: no new query.
+    tk.check_access("elections_results_show", context, {**data, "id": package.id})
     key = read.cache_key(package)
     middleware.remember_validators(package, "elections_results_show", data["level"], data.get("code"), key)
     return read.cached_results(package, data["level"], data.get("code"), key)
@@ -88,8 +89,8 @@ def elections_turnout_show(context: Context, data_dict: DataDict) -> dict[str, A
     :rtype: dictionary
     """
     data = _validated(data_dict, schema.results_show(), context)
-    tk.check_access("elections_turnout_show", context, data)
     package = _election(data["id"])
+    tk.check_access("elections_turnout_show", context, {**data, "id": package.id})
     middleware.remember_validators(package, "elections_turnout_show", data["level"], data.get("code"))
     return read.turnout(package, data["level"], data.get("code"))
 
