@@ -76,7 +76,7 @@ this.ckan.module("elections-detail", function ($) {
       }
       card.append(heading, $("<p>", {"class": "el-card-status", text: this._counted(area)}));
       if (area.votants) {
-        card.append(this._figures(area, format), this._bars(payload, area));
+        card.append(this._figures(area, format), payload.bars(area.candidates, this._("Votes by candidate")));
       }
       if (options.drill) {
         card.append($("<p>").append($("<button>", {
@@ -112,29 +112,6 @@ this.ckan.module("elections-detail", function ($) {
       ];
       $.each(rows, function (i, row) {
         list.append($("<div>").append($("<dt>", {text: row[0]}), $("<dd>", {text: row[1]})));
-      });
-      return list;
-    },
-
-    _bars: function (payload, area) {
-      var self = this;
-      var format = payload.format;
-      var top = area.candidates.length ? area.candidates[0].pct_exprimes || 0 : 0;
-      var list = $("<ol>", {"class": "el-bars", "aria-label": this._("Votes by candidate")});
-      $.each(area.candidates, function (i, candidate) {
-        var colour = payload.colour(candidate);
-        var width = top ? Math.max(0.5, 100 * (candidate.pct_exprimes || 0) / top) : 0;
-        list.append($("<li>", {"class": "el-bar-row"}).append(
-          $("<span>", {"class": "el-bar-name"}).append(
-            $("<span>", {"class": "el-swatch", "aria-hidden": "true"}).css("background-color", colour),
-            $("<span>", {text: candidate.name}),
-            candidate.nuance ? $("<small>", {text: " " + candidate.nuance}) : null),
-          $("<span>", {"class": "el-bar-track", "aria-hidden": "true"}).append(
-            $("<span>", {"class": "el-bar-fill"}).css({width: width.toFixed(1) + "%", "background-color": colour})),
-          $("<span>", {"class": "el-bar-value"}).append(
-            $("<strong>", {text: format.percent(candidate.pct_exprimes)}), " ",
-            $("<small>", {text: self.ngettext("%(votes)s vote", "%(votes)s votes", candidate.voix || 0,
-                                              {votes: format.number(candidate.voix)})}))));
       });
       return list;
     }

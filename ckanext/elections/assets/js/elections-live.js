@@ -45,6 +45,7 @@ this.ckan.module("elections-live", function ($) {
     initialize: function () {
       $.proxyAll(this, /_on/);
       this._colour = $.proxy(this._colour, this);
+      this._bars = $.proxy(this._bars, this);
       var lang = document.documentElement.lang || "en";
       this.lang = lang;
       this.format = {
@@ -349,6 +350,7 @@ this.ckan.module("elections-live", function ($) {
         canton: state.canton ? answer("canton", state.canton) : null,
         format: this.format,
         colour: this._colour,
+        bars: this._bars,
         changed: changed,
         stale: Boolean(this.staleSince),
         // The answers for this selection are on their way.
@@ -366,6 +368,31 @@ this.ckan.module("elections-live", function ($) {
       }
       this.sandbox.publish("elections:results", payload);
       this._onResize();
+    },
+
+    /* Bars of candidates (sorted by votes), for the modules that show them:
+     * name, nuance, share as a bar scaled to the first one, share and votes. */
+    _bars: function (candidates, label) {
+      var self = this;
+      var format = this.format;
+      var top = candidates.length ? candidates[0].pct_exprimes || 0 : 0;
+      var list = $("<ol>", {"class": "el-bars", "aria-label": label});
+      $.each(candidates, function (i, candidate) {
+        var colour = self._colour(candidate);
+        var width = top ? Math.max(0.5, 100 * (candidate.pct_exprimes || 0) / top) : 0;
+        list.append($("<li>", {"class": "el-bar-row"}).append(
+          $("<span>", {"class": "el-bar-name"}).append(
+            $("<span>", {"class": "el-swatch", "aria-hidden": "true"}).css("background-color", colour),
+            $("<span>", {text: candidate.name}),
+            candidate.nuance ? $("<small>", {text: " " + candidate.nuance}) : null),
+          $("<span>", {"class": "el-bar-track", "aria-hidden": "true"}).append(
+            $("<span>", {"class": "el-bar-fill"}).css({width: width.toFixed(1) + "%", "background-color": colour})),
+          $("<span>", {"class": "el-bar-value"}).append(
+            $("<strong>", {text: format.percent(candidate.pct_exprimes)}), " ",
+            $("<small>", {text: self.ngettext("%(votes)s vote", "%(votes)s votes", candidate.voix || 0,
+                                              {votes: format.number(candidate.voix)})}))));
+      });
+      return list;
     },
 
     /* A candidate's display colour: the dataset's when it is a plain hex
