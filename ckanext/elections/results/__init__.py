@@ -17,7 +17,26 @@ from .detect import detect_layout
 from .importer import import_results
 from .layouts import Layout
 from .messages import N_, TEMPLATES, ImportRejected, Problem
-from .model import AreaResult, Candidate, Level, ResultFile, SourceInfo, Vote
+from .model import (
+    COUNT_FIELDS,
+    COUNT_LABELS,
+    KIND_LABELS,
+    LEVEL_LABELS,
+    MAP_LEVELS,
+    PARENT_LEVELS,
+    QUERY_LEVELS,
+    RESULT_LEVELS,
+    STATUS_LABELS,
+    STORED_COUNTS,
+    AreaResult,
+    Candidate,
+    Kind,
+    Level,
+    ResultFile,
+    SourceInfo,
+    Status,
+    Vote,
+)
 from .readers import Table, open_table
 from .reference import (
     Reference,
@@ -45,6 +64,16 @@ from .turnout import (
 __all__ = [
     "AREA_COLUMNS",
     "CANDIDATE_COLUMNS",
+    "COUNT_FIELDS",
+    "COUNT_LABELS",
+    "KIND_LABELS",
+    "LEVEL_LABELS",
+    "MAP_LEVELS",
+    "PARENT_LEVELS",
+    "QUERY_LEVELS",
+    "RESULT_LEVELS",
+    "STATUS_LABELS",
+    "STORED_COUNTS",
     "TEMPLATES",
     "VOTE_COLUMNS",
     "AreaResult",
@@ -53,6 +82,7 @@ __all__ = [
     "CandidateSummary",
     "Column",
     "ImportRejected",
+    "Kind",
     "Layout",
     "Level",
     "N_",
@@ -61,6 +91,7 @@ __all__ = [
     "ReferenceEntry",
     "ResultFile",
     "SourceInfo",
+    "Status",
     "Table",
     "TableData",
     "Tables",

@@ -13,8 +13,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from .codes import slugify
+from .messages import N_
 
-COUNT_FIELDS: tuple[str, ...] = ("inscrits", "abstentions", "votants", "blancs", "nuls", "exprimes")
+# --------------------------------------------------------------------------
+# The vocabulary of elections: every other part of the extension (storage,
+# API schemas, scheming's choices, the CLI, templates and JavaScript) takes
+# its levels, kinds, statuses and count fields from here. Labels are English
+# templates marked with ``N_``; the CKAN layer translates them.
 
 
 class Level(StrEnum):
@@ -26,6 +31,86 @@ class Level(StrEnum):
     CIRCONSCRIPTION = "circonscription"
     DEPARTEMENT = "departement"
     TERRITORY = "territory"
+
+
+# Singular and plural labels of each level.
+LEVEL_LABELS: dict[Level, tuple[str, str]] = {
+    Level.BUREAU: (N_("Polling station"), N_("Polling stations")),
+    Level.COMMUNE: (N_("Commune"), N_("Communes")),
+    Level.CANTON: (N_("Canton"), N_("Cantons")),
+    Level.CIRCONSCRIPTION: (N_("Constituency"), N_("Constituencies")),
+    Level.DEPARTEMENT: (N_("Département"), N_("Départements")),
+    Level.TERRITORY: (N_("Whole territory"), N_("Whole territory")),
+}
+# Levels above the base level that results are rolled up to, finest first
+# (the territory, one area for everything, comes last).
+PARENT_LEVELS: tuple[Level, ...] = (Level.COMMUNE, Level.CANTON, Level.CIRCONSCRIPTION, Level.DEPARTEMENT)
+# Levels drawn on maps (from outlines), in the order a level switch offers them.
+MAP_LEVELS: tuple[Level, ...] = (Level.CANTON, Level.BUREAU, Level.COMMUNE, Level.CIRCONSCRIPTION)
+# Levels an election dataset can say it publishes, finest first.
+RESULT_LEVELS: tuple[Level, ...] = (Level.BUREAU, Level.CANTON, Level.COMMUNE, Level.CIRCONSCRIPTION,
+                                    Level.DEPARTEMENT)
+# Every level an answer can be asked for, the territory first.
+QUERY_LEVELS: tuple[Level, ...] = (Level.TERRITORY, Level.DEPARTEMENT, Level.CIRCONSCRIPTION, Level.CANTON,
+                                   Level.COMMUNE, Level.BUREAU)
+
+
+class Kind(StrEnum):
+    """Kind of election."""
+
+    PRESIDENTIELLE = "presidentielle"
+    LEGISLATIVES = "legislatives"
+    EUROPEENNES = "europeennes"
+    REGIONALES = "regionales"
+    DEPARTEMENTALES = "departementales"
+    MUNICIPALES = "municipales"
+    REFERENDUM = "referendum"
+    OTHER = "other"
+
+
+KIND_LABELS: dict[Kind, str] = {
+    Kind.PRESIDENTIELLE: N_("Presidential"),
+    Kind.LEGISLATIVES: N_("Legislative"),
+    Kind.EUROPEENNES: N_("European"),
+    Kind.REGIONALES: N_("Regional"),
+    Kind.DEPARTEMENTALES: N_("Departmental"),
+    Kind.MUNICIPALES: N_("Municipal"),
+    Kind.REFERENDUM: N_("Referendum"),
+    Kind.OTHER: N_("Other"),
+}
+
+
+class Status(StrEnum):
+    """How far the results of an election have come."""
+
+    UPCOMING = "upcoming"
+    COUNTING = "counting"
+    PROVISIONAL = "provisional"
+    FINAL = "final"
+
+
+# Short labels (forms, badges) and long ones (a results page's header).
+STATUS_LABELS: dict[Status, tuple[str, str]] = {
+    Status.UPCOMING: (N_("Upcoming"), N_("Upcoming")),
+    Status.COUNTING: (N_("Counting"), N_("Counting in progress")),
+    Status.PROVISIONAL: (N_("Provisional"), N_("Provisional results")),
+    Status.FINAL: (N_("Final"), N_("Final results")),
+}
+
+# The counts of an area, as files give them (abstentions are optional and
+# always inscrits - votants) ...
+COUNT_FIELDS: tuple[str, ...] = ("inscrits", "abstentions", "votants", "blancs", "nuls", "exprimes")
+# ... and as they are stored and pushed (abstentions are derived).
+STORED_COUNTS: tuple[str, ...] = ("inscrits", "votants", "blancs", "nuls", "exprimes")
+COUNT_LABELS: dict[str, str] = {
+    "inscrits": N_("Registered voters"),
+    "abstentions": N_("Abstentions"),
+    "votants": N_("Voters"),
+    "blancs": N_("Blank ballots"),
+    "nuls": N_("Void ballots"),
+    "exprimes": N_("Valid votes"),
+    "participation": N_("Turnout"),
+}
 
 
 @dataclass(frozen=True, slots=True)
