@@ -69,7 +69,92 @@ TEMPLATES: dict[str, str] = {
     "turnout_decreasing": N_(
         "Line {line}: area {area} has {votants} votants at {hour}, fewer than {previous} at {previous_hour}."
     ),
+    # Limits (see ``limits``): each stops reading at once, so a hostile file
+    # costs bounded time and memory, and is reported by one problem.
+    "too_large": N_(
+        "The file holds more than {limit_mib} MiB once decompressed, the most accepted; it was not read further."
+    ),
+    "line_too_long": N_(
+        "Line {line} is longer than {limit} characters, the most accepted: is this file really a table?"
+    ),
+    "too_many_rows": N_("The file has more than {limit} rows, the most accepted; it was not read further."),
+    "too_many_areas": N_(
+        "Line {line}: the file has more than {limit} areas, the most accepted; it was not read further."
+    ),
+    "too_many_votes": N_(
+        "Line {line}: the file holds more than {limit} results of a candidate in an area, the most accepted;"
+        " it was not read further."
+    ),
+    "too_many_candidates": N_(
+        "Line {line}: the file names more than {limit} different candidates, the most accepted;"
+        " it was not read further."
+    ),
+    "xlsx_part_too_large": N_(
+        "The spreadsheet's part {part} holds more than {limit_mib} MiB once decompressed, the most accepted;"
+        " it was not read."
+    ),
+    "not_a_table": N_("The file is not a table: it holds binary data, neither CSV text nor an XLSX spreadsheet."),
+    "not_xlsx": N_("The file is a ZIP archive but not an XLSX spreadsheet: {error}"),
+    "nul_byte": N_(
+        "Line {line}: the file holds a NUL character, which no CSV text has; save it again as CSV (UTF-8)."
+    ),
 }
+
+# Explanations given with a result: how a file was read, what the election
+# rules decide. They are not problems, but people read them too.
+NOTES: dict[str, str] = {
+    "layout_ministere": N_("Ministère layout: one row per area, one block of columns per candidate."),
+    "layout_large": N_("Large layout: one row per area, one column per candidate."),
+    "layout_long": N_("Long layout: one row per area and candidate; the rows of an area are grouped."),
+    "level_finest": N_(
+        "Areas are at the {level} level, the finest level whose codes the file gives ({columns})."
+    ),
+    "level_column": N_("The column {columns} gives the level of each area ({level})."),
+    "level_code_is_parent": N_("Each area's code is its {columns}: areas are at the {level} level."),
+    "level_assumed": N_("Nothing in the file names the level: the {level} level is assumed."),
+    "level_commune_parts": N_(
+        "Areas are at the {level} level ({columns}); a commune split between constituencies"
+        " gives one area per part."
+    ),
+    "counting_only": N_("These results are counted only: no rules decide anything for this kind of election."),
+    "no_valid_votes": N_("No valid votes are counted yet: nothing is decided."),
+    "tie_runoff": N_(
+        "{candidates} have as many votes ({voix}) for the last {places} place(s) in the second round:"
+        " the results do not say which goes through."
+    ),
+    "tie_elected": N_(
+        "{candidates} have as many votes ({voix}): the law elects the older, and results files give no ages."
+    ),
+    "tie_bonus": N_(
+        "{candidates} come first with as many votes ({voix}): the law gives the majority bonus to the list"
+        " whose candidates are older on average, and results files give no ages."
+    ),
+    "tie_last_seat": N_(
+        "{candidates} have the same average and as many votes ({voix}) for the last {places} seat(s):"
+        " the law gives it to the older candidate, and results files give no ages."
+    ),
+    "tie_settled": N_("{candidates} have as many votes ({voix}); the file's own result says who won."),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """An explanation for people: a ``NOTES`` code and its parameters."""
+
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def template(self) -> str:
+        """The untranslated English template, to pass through gettext."""
+        return NOTES[self.code]
+
+    @property
+    def message(self) -> str:
+        return self.template.format(**self.params)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "params": dict(self.params), "message": self.message}
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,419 @@
+"""What results decide, by the rules of each kind of election.
+
+``RULES`` holds one entry per kind of election, as plain data; ``decide``
+applies an entry to the results of one constituency and says who is
+elected, who may stand in the second round, who may merge lists, and how
+seats are shared. Shares are compared exactly (integers, ``Fraction``), so a
+candidate exactly at a threshold is never misjudged by a float.
+
+Rules apply per constituency, so the caller sums the areas first (see
+``aggregate``): the whole territory for a présidentielle, a référendum and
+européennes (one national constituency since 2019), the circonscription for
+législatives, the canton for départementales (each binôme stands in one
+canton), the commune for municipales and the région for régionales.
+
+Out of scope, and so absent from ``RULES``:
+
+* municipales in communes under 1,000 inhabitants, where candidates are
+  elected one by one (plurinominal vote with panachage): the caller must
+  choose the list vote explicitly (``rules_for(Kind.MUNICIPALES,
+  list_vote=True)``), which applies to communes of 1,000 inhabitants and
+  more, and to their conseil communautaire seats (with that seat count);
+* the split of régionales seats between sections départementales: only the
+  region's total is shared;
+* ``Kind.OTHER``: no rules are known, so results are counted only (outcome
+  ``counting``, with the leader) and nothing is decided.
+
+Ties the law settles by age (the older candidate, or the list with the
+older average age) cannot be settled from results files, which give no
+ages: ``decide`` reports them in ``Decision.ties`` unless the file's own
+result for the tied candidates (an ``Elu`` flag, a seat count) settles them.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from fractions import Fraction
+
+from .messages import N_, Note
+from .model import Kind
+from .seats import Allocation, exceeds, list_seats, reaches, settle_with_file
+
+HALF = Fraction(1, 2)
+# What a file says of a candidate's result, when it says it: a seat count or an elected flag.
+FileResult = bool | int | None
+
+
+class Outcome(StrEnum):
+    """What the results decide."""
+
+    COUNTING = "counting"  # nothing decided (yet, or ever for "other")
+    ELECTED = "elected"  # a candidate or answer wins the single seat
+    RUNOFF = "runoff"  # a second round is needed
+    SEATS = "seats"  # seats are shared between lists
+
+
+OUTCOME_LABELS: dict[Outcome, str] = {
+    Outcome.COUNTING: N_("Counting"),
+    Outcome.ELECTED: N_("Elected"),
+    Outcome.RUNOFF: N_("Second round"),
+    Outcome.SEATS: N_("Seats allocated"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """The rules of one kind of election, as data.
+
+    Thresholds are shares: of the exprimés unless named ``_inscrits``.
+    """
+
+    key: str
+    kind: Kind
+    label: str
+    rounds: int = 1
+    decides: bool = True
+    majority: bool = False  # an absolute majority of exprimés wins in round 1 ...
+    quorum_inscrits: Fraction | None = None  # ... with at least this share of inscrits
+    runoff_top: int | None = None  # exactly the best N go to round 2
+    qualify_inscrits: Fraction | None = None  # round 2 from this share of inscrits
+    qualify_exprimes: Fraction | None = None  # round 2 from this share of exprimés
+    qualify_at_least: int = 0  # when fewer qualify, the best up to this number do
+    merge: Fraction | None = None  # lists from this share may merge into a qualified list
+    list_vote: bool = False  # seats are shared between lists
+    seat_threshold: Fraction = Fraction(0)  # lists share seats from this share
+    bonus: Fraction | None = None  # majority bonus for the first list (rounded up)
+    bonus_round_down_below: int | None = None  # ... but rounded down under this many seats
+
+
+PRESIDENTIELLE = Rules(
+    "presidentielle", Kind.PRESIDENTIELLE, N_("Absolute majority, or the best two in a second round"),
+    rounds=2, majority=True, runoff_top=2,
+)
+# Code électoral L126 (législatives) and L193 (départementales, per canton).
+LEGISLATIVES = Rules(
+    "legislatives", Kind.LEGISLATIVES,
+    N_("Absolute majority and a quarter of inscrits; second round from 12.5 % of inscrits"),
+    rounds=2, majority=True, quorum_inscrits=Fraction(1, 4), qualify_inscrits=Fraction(1, 8), qualify_at_least=2,
+)
+DEPARTEMENTALES = Rules(
+    "departementales", Kind.DEPARTEMENTALES,
+    N_("Per canton: absolute majority and a quarter of inscrits; second round from 12.5 % of inscrits"),
+    rounds=2, majority=True, quorum_inscrits=Fraction(1, 4), qualify_inscrits=Fraction(1, 8), qualify_at_least=2,
+)
+# L262 (communes of 1,000 inhabitants and more) and L273-8 (conseil communautaire).
+MUNICIPALES_LIST = Rules(
+    "municipales-list", Kind.MUNICIPALES,
+    N_("List vote: half the seats to the first list, the rest by highest average from 5 %"),
+    rounds=2, majority=True, qualify_exprimes=Fraction(1, 10), merge=Fraction(1, 20), list_vote=True,
+    seat_threshold=Fraction(1, 20), bonus=HALF, bonus_round_down_below=4,
+)
+# L338 and L346.
+REGIONALES = Rules(
+    "regionales", Kind.REGIONALES,
+    N_("List vote: a quarter of the seats to the first list, the rest by highest average from 5 %"),
+    rounds=2, majority=True, qualify_exprimes=Fraction(1, 10), merge=Fraction(1, 20), list_vote=True,
+    seat_threshold=Fraction(1, 20), bonus=Fraction(1, 4),
+)
+# Loi n° 77-729, art. 3: one round, highest average from 5 %, no bonus.
+EUROPEENNES = Rules(
+    "europeennes", Kind.EUROPEENNES, N_("Seats by highest average between lists from 5 %"),
+    list_vote=True, seat_threshold=Fraction(1, 20),
+)
+REFERENDUM = Rules("referendum", Kind.REFERENDUM, N_("The answer with a majority of exprimés"), majority=True)
+OTHER = Rules("other", Kind.OTHER, N_("Counted only"), decides=False)
+
+RULES: dict[str, Rules] = {
+    r.key: r
+    for r in (PRESIDENTIELLE, LEGISLATIVES, DEPARTEMENTALES, MUNICIPALES_LIST, REGIONALES, EUROPEENNES,
+              REFERENDUM, OTHER)
+}
+
+
+def rules_for(kind: Kind | str | Rules, *, list_vote: bool | None = None) -> Rules:
+    """The rules of ``kind`` (a ``Kind``, a ``RULES`` key, or rules already).
+
+    Municipales need ``list_vote=True`` (communes of 1,000 inhabitants and
+    more): the plurinominal vote of smaller communes is out of scope.
+    """
+    if isinstance(kind, Rules):
+        return kind
+    if kind in RULES:
+        return RULES[kind]
+    if Kind(kind) is Kind.MUNICIPALES:
+        if list_vote:
+            return MUNICIPALES_LIST
+        raise ValueError(
+            "municipales: only the list vote (communes of 1,000 inhabitants and more) is supported;"
+            " pass list_vote=True to apply it"
+        )
+    return RULES[Kind(kind).value]
+
+
+@dataclass(frozen=True, slots=True)
+class Tie:
+    """Candidates with equal votes where the rules need a difference.
+
+    ``places`` of them get what is at stake (``code``: a place in round 2, the
+    seat, the bonus, the last seats). ``settled`` when the file said who.
+    """
+
+    code: str  # "tie_runoff", "tie_elected", "tie_bonus" or "tie_last_seat"
+    candidates: tuple[str, ...]
+    voix: int
+    places: int = 1
+    settled: bool = False
+
+    @property
+    def note(self) -> Note:
+        params = {"candidates": ", ".join(self.candidates), "voix": self.voix, "places": self.places}
+        return Note("tie_settled" if self.settled else self.code, params)
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateDecision:
+    """What the rules decide for one candidate (``None``: a tie leaves it open)."""
+
+    key: str
+    voix: int
+    rank: int  # 1 for the most votes; equal votes share a rank
+    elected: bool | None = False
+    qualified: bool | None = False  # may stand in round 2
+    may_merge: bool = False  # may join a qualified list for round 2
+    seats: int | None = None  # list votes only
+    tie: bool = False  # part of a tie the results cannot settle
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The outcome of one constituency's results, candidates by votes."""
+
+    rules: str
+    round: int
+    outcome: Outcome
+    provisional: bool  # until every area is counted and the status is final
+    candidates: tuple[CandidateDecision, ...]
+    winner: str | None = None  # the elected candidate, or the list with the bonus
+    seats: int | None = None  # seats shared, in list votes
+    ties: tuple[Tie, ...] = ()
+    notes: tuple[Note, ...] = ()
+
+    @property
+    def leader(self) -> str | None:
+        first = self.candidates[0] if self.candidates else None
+        return first.key if first is not None and first.voix > 0 else None
+
+    @property
+    def elected(self) -> list[str]:
+        return [c.key for c in self.candidates if c.elected]
+
+    @property
+    def qualified(self) -> list[str]:
+        return [c.key for c in self.candidates if c.qualified]
+
+    @property
+    def settled(self) -> bool:
+        """No tie is left open."""
+        return all(t.settled for t in self.ties)
+
+    def candidate(self, key: str) -> CandidateDecision:
+        for c in self.candidates:
+            if c.key == key:
+                return c
+        raise KeyError(key)
+
+
+@dataclass(slots=True)
+class _Work:
+    """A decision being made: candidates ranked, fields filled step by step."""
+
+    ranked: list[tuple[str, int]]
+    fields: dict[str, dict] = field(default_factory=dict)
+    ties: list[Tie] = field(default_factory=list)
+
+    def set(self, key: str, **values) -> None:
+        self.fields.setdefault(key, {}).update(values)
+
+    def best(self, keys: Sequence[tuple[str, int]], places: int, code: str) -> list[str]:
+        """The best ``places`` of ``keys`` by votes; a tie at the cut is recorded."""
+        if len(keys) <= places:
+            return [k for k, _ in keys]
+        cut = keys[places - 1][1]
+        above = [k for k, v in keys if v > cut]
+        at_cut = [k for k, v in keys if v == cut]
+        if len(above) + len(at_cut) == places:
+            return above + at_cut
+        self.ties.append(Tie(code, tuple(at_cut), cut, places - len(above)))
+        for k in at_cut:
+            self.set(k, tie=True)
+        return above
+
+
+def decide(
+    rules: Rules | Kind | str,
+    round: int,
+    candidates: Sequence[tuple[str, int]],
+    exprimes: int | None,
+    inscrits: int | None = None,
+    *,
+    seats: int | None = None,
+    complete: bool = True,
+    final: bool = False,
+    tie_break: Mapping[str, FileResult] | None = None,
+) -> Decision:
+    """Apply ``rules`` to one constituency's results of round ``round``.
+
+    ``candidates`` are (key, voix) pairs; ``seats`` is the number of seats to
+    share in list votes (the council's, or the conseil communautaire's);
+    ``tie_break`` maps keys to what the file says of each (``Elu`` flags or
+    seat counts), consulted only to settle ties. The decision is
+    ``provisional`` unless every area is counted (``complete``) and the
+    status is final (``final``).
+    """
+    rules = rules_for(rules)
+    if not 1 <= round <= rules.rounds:
+        raise ValueError(f"{rules.key} has {rules.rounds} round(s), not round {round}")
+    if rules.list_vote and rules.bonus is None and seats is None:
+        raise ValueError(f"{rules.key}: the number of seats to share is needed")
+    keys = [k for k, _ in candidates]
+    if len(set(keys)) != len(keys):
+        raise ValueError("candidate keys must be unique")
+    provisional = not (complete and final)
+    ranked = sorted(candidates, key=lambda kv: -kv[1])  # stable: ties keep the caller's order
+    work = _Work(ranked)
+
+    def done(outcome: Outcome, notes: tuple[Note, ...] = (), **extra) -> Decision:
+        ranks, previous, rank = {}, None, 0
+        for i, (k, v) in enumerate(ranked, start=1):
+            rank = rank if v == previous else i
+            ranks[k], previous = rank, v
+        decided = tuple(CandidateDecision(k, v, ranks[k], **work.fields.get(k, {})) for k, v in ranked)
+        return Decision(rules.key, round, outcome, provisional, decided, ties=tuple(work.ties), notes=notes,
+                        **extra)
+
+    if not rules.decides:
+        return done(Outcome.COUNTING, (Note("counting_only"),))
+    if not exprimes or not any(v > 0 for _, v in ranked):
+        return done(Outcome.COUNTING, (Note("no_valid_votes"),))
+    last_round = round == rules.rounds and rules.rounds > 1
+    if rules.quorum_inscrits is not None and round == 1 and inscrits is None:
+        raise ValueError(f"{rules.key}: inscrits are needed in round 1")
+
+    winner: str | None = None
+    open_winner = False
+    if round == 1 and rules.majority:
+        winners = [k for k, v in ranked if exceeds(v, exprimes, HALF)
+                   and (rules.quorum_inscrits is None or reaches(v, inscrits or 0, rules.quorum_inscrits))]
+        winner = winners[0] if winners else None
+        if winner is None and rules.rounds == 1 and len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+            open_winner = True  # a referendum split evenly
+            winner = _settle_single(work, tie_break, rules.list_vote)
+    elif last_round:
+        open_winner = True
+        winner = _settle_single(work, tie_break, rules.list_vote)
+
+    if rules.list_vote:
+        if winner is None and not open_winner and rules.bonus is not None:
+            return _runoff(work, rules, exprimes, inscrits, done)
+        return _share_seats(work, rules, winner, exprimes, seats, tie_break, done)
+    if winner is None and not open_winner and rules.rounds > 1:
+        return _runoff(work, rules, exprimes, inscrits, done)
+    for k, _ in ranked:
+        if k == winner:
+            work.set(k, elected=True)
+        elif work.fields.get(k, {}).get("tie") and winner is None:
+            work.set(k, elected=None)
+    return done(Outcome.ELECTED, winner=winner)
+
+
+def _settle_single(work: _Work, tie_break: Mapping[str, FileResult] | None, lists: bool) -> str | None:
+    """The candidate with most votes; on a tie, the one the file says won, if it does."""
+    ranked = work.ranked
+    top = [k for k, v in ranked if v == ranked[0][1]]
+    if len(top) == 1:
+        return top[0]
+    said = [k for k in top if tie_break and _won(tie_break.get(k))] if not lists else []
+    settled = len(said) == 1
+    work.ties.append(Tie("tie_bonus" if lists else "tie_elected", tuple(top), ranked[0][1], 1, settled))
+    if settled:
+        return said[0]
+    for k in top:
+        work.set(k, tie=True)
+    return None
+
+
+def _won(result: FileResult) -> bool:
+    return result is True or (not isinstance(result, bool) and isinstance(result, int) and result > 0)
+
+
+def _runoff(work: _Work, rules: Rules, exprimes: int, inscrits: int | None, done) -> Decision:
+    ranked = work.ranked
+    if rules.runoff_top is not None:
+        qualified = work.best(ranked, rules.runoff_top, "tie_runoff")
+    else:
+        if rules.qualify_inscrits is not None:
+            if inscrits is None:
+                raise ValueError(f"{rules.key}: inscrits are needed to qualify for round 2")
+            qualified = [k for k, v in ranked if reaches(v, inscrits, rules.qualify_inscrits)]
+        else:
+            qualified = [k for k, v in ranked if reaches(v, exprimes, rules.qualify_exprimes or Fraction(0))]
+        missing = rules.qualify_at_least - len(qualified)
+        if missing > 0:
+            rest = [(k, v) for k, v in ranked if k not in qualified and v > 0]
+            qualified += work.best(rest, missing, "tie_runoff")
+    for k, v in ranked:
+        tied = work.fields.get(k, {}).get("tie", False)
+        merge = rules.merge is not None and reaches(v, exprimes, rules.merge)
+        work.set(k, qualified=None if tied else k in qualified, may_merge=merge)
+    return done(Outcome.RUNOFF)
+
+
+def _share_seats(
+    work: _Work, rules: Rules, winner: str | None, exprimes: int, seats: int | None,
+    tie_break: Mapping[str, FileResult] | None, done,
+) -> Decision:
+    ranked = work.ranked
+    open_bonus = rules.bonus is not None and winner is None
+    if open_bonus and seats is not None and tie_break:
+        # The file's seat counts say which of the lists tied first took the bonus.
+        tie = work.ties[-1]
+        fits = [k for k in tie.candidates
+                if _seats_match(_allocate(ranked, rules, k, exprimes, seats), tie_break)]
+        if len(fits) == 1:
+            winner, open_bonus = fits[0], False
+            work.ties[-1] = Tie(tie.code, tie.candidates, tie.voix, tie.places, settled=True)
+            for k in tie.candidates:
+                work.set(k, tie=False)
+    if open_bonus:
+        # Who takes the bonus decides every seat: none can be given.
+        for k, _ in ranked:
+            work.set(k, elected=None if work.fields.get(k, {}).get("tie") else False)
+        return done(Outcome.SEATS, seats=seats)
+    if seats is None:
+        # Without a seat count, only the winning list is known.
+        for k, _ in ranked:
+            work.set(k, elected=k == winner)
+        return done(Outcome.ELECTED, winner=winner)
+    allocation = _allocate(ranked, rules, winner, exprimes, seats)
+    if not allocation.settled:
+        settled = settle_with_file(allocation, tie_break) if tie_break else None
+        voix = dict(ranked)[allocation.tied[0]]
+        work.ties.append(Tie("tie_last_seat", allocation.tied, voix, allocation.tied_seats, settled is not None))
+        if settled is not None:
+            allocation = settled
+    for k, _ in ranked:
+        tied = k in allocation.tied
+        won = allocation.seats.get(k, 0)
+        work.set(k, seats=won, tie=tied, elected=None if tied and not won else won > 0 or k == winner)
+    return done(Outcome.SEATS, winner=winner, seats=seats)
+
+
+def _allocate(ranked: list[tuple[str, int]], rules: Rules, first: str | None, exprimes: int, seats: int) -> Allocation:
+    return list_seats(ranked, seats, exprimes=exprimes, threshold=rules.seat_threshold, bonus=rules.bonus,
+                      first=first, round_down_below=rules.bonus_round_down_below)
+
+
+def _seats_match(allocation: Allocation, tie_break: Mapping[str, FileResult]) -> bool:
+    given = {k: v for k, v in tie_break.items() if isinstance(v, int) and not isinstance(v, bool)}
+    return bool(given) and allocation.settled and all(allocation.seats.get(k, 0) == v for k, v in given.items())
