@@ -76,10 +76,10 @@ setup(
         "ckan.plugins": [
             "elections = ckanext.elections.plugin:ElectionsPlugin",
             "usagestats = ckanext.usagestats.plugin:UsagestatsPlugin",
-            "elections_results_view = ckanext.elections.resource_views:ElectionsResultsView",
-            "elections_summary_widget = ckanext.elections.resource_views:ElectionsSummaryWidget",
-            "elections_map_widget = ckanext.elections.resource_views:ElectionsMapWidget",
-            "elections_participation_widget = ckanext.elections.resource_views:ElectionsParticipationWidget",
+            "elections_results_view = ckanext.elections.plugin:ElectionsResultsView",
+            "elections_summary_widget = ckanext.elections.plugin:ElectionsSummaryWidget",
+            "elections_map_widget = ckanext.elections.plugin:ElectionsMapWidget",
+            "elections_participation_widget = ckanext.elections.plugin:ElectionsParticipationWidget",
         ],
     },
 )

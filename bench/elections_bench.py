@@ -81,11 +81,11 @@ def run_import_part(part: str) -> None:
         import ckan.plugins.toolkit as tk
 
         if part == "ours":
-            from ckanext.elections import importing
+            from ckanext.elections import jobs
 
             package_id = ensure_election("bench-france-2017-t1", territory_name="France")
             started = time.perf_counter()
-            record = importing.import_file(package_id, FRANCE)
+            record = jobs.import_file(package_id, FRANCE)
             elapsed = time.perf_counter() - started
             assert record.status == "complete", record.as_dict()["problems"][:3]
         else:
@@ -132,12 +132,12 @@ def bench_import(rounds: int) -> None:
 
 def bench_api(requests_count: int) -> None:
     with ckan_app():
-        from ckanext.elections import importing
+        from ckanext.elections import jobs
         from ckanext.elections.results import derive_strasbourg_cantons, import_results
 
         package_id = ensure_election("bench-strasbourg-2017-t1", territory_name="Strasbourg")
         reference = derive_strasbourg_cantons(import_results(STRASBOURG).areas)
-        importing.import_file(package_id, STRASBOURG, reference=reference)
+        jobs.import_file(package_id, STRASBOURG, reference=reference)
         from ckanext.elections.model import ElectionResults
 
         areas_resource = ElectionResults.get(package_id).areas_resource_id

@@ -70,7 +70,7 @@ def ensure_night() -> dict:
     from ckan import model
     from werkzeug.datastructures import FileStorage
 
-    from ckanext.elections import demo, importing
+    from ckanext.elections import demo, jobs
     from ckanext.elections.model import ElectionResults
     from ckanext.elections.results import Reference, ReferenceEntry
 
@@ -93,7 +93,7 @@ def ensure_night() -> dict:
                                              city.code, city.name) for b in city.bureaux)
         for name, election in ((REGIONALES, regionales), (DEPARTEMENTALES, departementales)):
             package_id = model.Package.get(name).id
-            importing.prepare(package_id, reference)
+            jobs.prepare(package_id, reference)
             areas = []
             for code in demo.counting_order(election)[:COUNTED]:
                 payload = demo.bureau_payload(election, code)

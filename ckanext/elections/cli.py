@@ -10,18 +10,18 @@ import click
 import ckan.plugins.toolkit as tk
 from ckan import model
 
-from ckanext.elections import importing
+from ckanext.elections import jobs
 from ckanext.elections.logic.validators import translate_problem
 from ckanext.elections.results import (
-    ImportRejected, Problem, Reference, ResultFile, derive_strasbourg_cantons, import_results,
+    ImportRejected, Kind, Problem, Reference, ResultFile, Status, derive_strasbourg_cantons, import_results,
     read_reference,
 )
+from ckanext.elections.utils import site_user
 
 __all__ = ["elections"]
 
-KINDS = ["presidentielle", "legislatives", "europeennes", "regionales", "departementales",
-         "municipales", "referendum", "other"]
-STATUSES = ["upcoming", "counting", "provisional", "final"]
+KINDS = [kind.value for kind in Kind]
+STATUSES = [status.value for status in Status]
 
 
 @click.group(short_help="Election results: import, validate, demo")
@@ -90,8 +90,7 @@ def import_(file: str, dataset: str, organization: str | None, kind: str | None,
             polling_date: str | None, title: str | None, territory: str | None, status: str | None,
             reference: str | None, derive: bool) -> None:
     """Import a results FILE into the election dataset --dataset."""
-    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
-    context = {"user": site_user}
+    context = {"user": site_user()}
     package = model.Package.get(dataset)
     if package is None:
         missing = [name for name, value in (("--organization", organization), ("--kind", kind),
@@ -117,7 +116,7 @@ def import_(file: str, dataset: str, organization: str | None, kind: str | None,
     except ImportRejected as rejected:
         _report(rejected)
         sys.exit(1)
-    record = importing.import_file(package.id, file, reference=ref)
+    record = jobs.import_file(package.id, file, reference=ref)
     if record.status != "complete":
         _report(ImportRejected(
             [_problem(p) for p in record.as_dict()["problems"]],
@@ -137,8 +136,8 @@ def _problem(data: dict) -> Problem:
               help="Seconds between two pushes with --simulate")
 def demo_(simulate: bool, interval: float) -> None:
     """Load the fictitious election night of Villeneuve-sur-Ill (idempotent)."""
-    from ckanext.elections import demo_portal  # noqa: PLC0415 (shapely only when needed)
+    from ckanext.elections.demo import portal  # noqa: PLC0415 (shapely only when needed)
 
-    demo_portal.load(click.echo)
+    portal.load(click.echo)
     if simulate:
-        demo_portal.simulate(click.echo, interval=interval)
+        portal.simulate(click.echo, interval=interval)

@@ -1,19 +1,60 @@
-"""Template helpers of ckanext-elections."""
+"""Template helpers of ckanext-elections.
+
+The vocabulary of elections (levels, kinds, statuses, counts) is defined
+once, in ``results.model``; these helpers give its labels in the reader's
+language to scheming's forms (``choices_helper``), to templates, and through
+templates to the JavaScript modules (``data-module-vocabulary``).
+"""
 from __future__ import annotations
 
 from typing import Any
 
 import ckan.plugins.toolkit as tk
-from ckan.common import current_user
+from ckanext.elections.results import model as vocabulary
+from ckanext.elections.utils import user_context
 
-__all__ = ["elections_import_outcome"]
+__all__ = [
+    "elections_import_outcome",
+    "elections_kind_choices",
+    "elections_level_choices",
+    "elections_status_choices",
+    "elections_vocabulary",
+]
 
 
 def elections_import_outcome(package_id: str, resource_id: str) -> dict[str, Any] | None:
     """The latest import of a results resource, for those who may see it."""
-    context = {"user": current_user.name if current_user.is_authenticated else ""}
     try:
         return tk.get_action("elections_import_status")(
-            context, {"id": package_id, "resource_id": resource_id})
+            user_context(), {"id": package_id, "resource_id": resource_id})
     except (tk.NotAuthorized, tk.ObjectNotFound):
         return None
+
+
+def elections_kind_choices(field: dict[str, Any] | None = None) -> list[dict[str, str]]:
+    """Choices of ``election_kind`` (scheming's ``choices_helper``)."""
+    return [{"value": kind.value, "label": tk._(label)} for kind, label in vocabulary.KIND_LABELS.items()]
+
+
+def elections_status_choices(field: dict[str, Any] | None = None) -> list[dict[str, str]]:
+    """Choices of ``results_status``."""
+    return [{"value": status.value, "label": tk._(short)}
+            for status, (short, _long) in vocabulary.STATUS_LABELS.items()]
+
+
+def elections_level_choices(field: dict[str, Any] | None = None) -> list[dict[str, str]]:
+    """Choices of the levels a dataset publishes, and of a resource's level."""
+    return [{"value": level.value, "label": tk._(vocabulary.LEVEL_LABELS[level][0])}
+            for level in vocabulary.RESULT_LEVELS]
+
+
+def elections_vocabulary() -> dict[str, Any]:
+    """Every label of the vocabulary, translated, for templates and scripts."""
+    return {
+        "levels": {level.value: {"one": tk._(one), "other": tk._(other)}
+                   for level, (one, other) in vocabulary.LEVEL_LABELS.items()},
+        "kinds": {kind.value: tk._(label) for kind, label in vocabulary.KIND_LABELS.items()},
+        "statuses": {status.value: {"short": tk._(short), "long": tk._(long)}
+                     for status, (short, long) in vocabulary.STATUS_LABELS.items()},
+        "counts": {name: tk._(label) for name, label in vocabulary.COUNT_LABELS.items()},
+    }

@@ -6,7 +6,6 @@ how each import went (for the resource page and the CLI).
 """
 from __future__ import annotations
 
-import datetime
 import json
 import uuid
 from typing import Any
@@ -17,11 +16,9 @@ import ckan.model.meta as meta
 from ckan.model.base import BaseModel
 from ckan.model.domain_object import DomainObject
 
-__all__ = ["ElectionResults", "ElectionImport", "utcnow"]
+from ckanext.elections.utils import utcnow
 
-
-def utcnow() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+__all__ = ["ElectionImport", "ElectionResults"]
 
 
 class ElectionResults(DomainObject, BaseModel):  # type: ignore[misc]

@@ -1,3 +1,11 @@
+"""The plugins of ckanext-elections.
+
+``elections`` is the extension itself: the dataset type's glue, actions,
+auth, validators, helpers, blueprints, commands, configuration, templates,
+assets and translations. CKAN wants one plugin per resource view type, so
+each view is a thin class below; they need ``elections`` to be loaded too
+(it brings their templates, assets and settings).
+"""
 from __future__ import annotations
 
 import os
@@ -7,9 +15,10 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.common import CKANConfig
 from ckan.lib.plugins import DefaultTranslation
-from ckan.types import Context
+from ckan.types import Context, DataDict, Schema
 
-from ckanext.elections import i18n, importing, middleware
+from ckanext.elections import framing, http_cache, i18n, jobs, night
+from ckanext.elections.logic import schema
 
 
 @tk.blanket.actions
@@ -27,8 +36,10 @@ class ElectionsPlugin(DefaultTranslation, p.SingletonPlugin):
     p.implements(p.IPackageController, inherit=True)
 
     # IConfigurer
-    def update_config(self, config: CKANConfig):
+    def update_config(self, config: CKANConfig) -> None:
         tk.add_template_directory(config, "templates")
+        tk.add_public_directory(config, "public")
+        tk.add_resource("assets", "ckanext-elections")
 
     # ITranslation
     def i18n_directory(self) -> str:
@@ -38,19 +49,18 @@ class ElectionsPlugin(DefaultTranslation, p.SingletonPlugin):
         return "ckanext-elections"
 
     # IResourceController
-    def after_resource_create(self, context: Context, resource: dict[str, Any]):
-        self._import_if_results(resource)
+    def after_resource_create(self, context: Context, resource: dict[str, Any]) -> None:
+        jobs.import_if_results(resource)
 
-    def after_resource_update(self, context: Context, resource: dict[str, Any]):
-        self._import_if_results(resource)
-
-    def _import_if_results(self, resource: dict[str, Any]) -> None:
-        if resource.get("resource_type") in ("results", "turnout", "reference"):
-            importing.enqueue_import(resource["id"], resource["package_id"])
+    def after_resource_update(self, context: Context, resource: dict[str, Any]) -> None:
+        jobs.import_if_results(resource)
 
     # IMiddleware
     def make_middleware(self, app: Any, config: CKANConfig) -> Any:
-        return middleware.add_http_caching(app)
+        if hasattr(app, "before_request"):  # the Flask app, not the WSGI stack
+            app.before_request(http_cache.not_modified)
+            app.after_request(framing.allow_framing)
+        return app
 
     # IPackageController
     def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
@@ -61,3 +71,109 @@ class ElectionsPlugin(DefaultTranslation, p.SingletonPlugin):
             pkg_dict["extras_candidates"] = " ".join(
                 f"{c.get('name', '')} {c.get('nuance', '')}".strip() for c in candidates if isinstance(c, dict))
         return pkg_dict
+
+
+class _ElectionView(p.SingletonPlugin):
+    """What the election views share; subclasses name a view and its template."""
+
+    p.implements(p.IResourceView, inherit=True)
+
+    name = ""
+    template = ""
+    form = ""
+    icon = "chart-bar"
+    # Whether the page shows a level's areas from its first paint, beside
+    # the territory.
+    uses_level = True
+
+    def title(self) -> str:
+        raise NotImplementedError
+
+    def schema(self) -> Schema:
+        return schema.view_common()
+
+    # IResourceView
+    def info(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "title": self.title(),
+            "default_title": self.title(),
+            "icon": self.icon,
+            "iframed": True,
+            "preview_enabled": True,
+            "requires_datastore": False,
+            "schema": self.schema(),
+        }
+
+    def can_view(self, data_dict: DataDict) -> bool:
+        return data_dict["package"].get("type") == "election"
+
+    def view_template(self, context: Context, data_dict: DataDict) -> str:
+        return self.template
+
+    def form_template(self, context: Context, data_dict: DataDict) -> str:
+        return self.form
+
+    def setup_template_variables(self, context: Context, data_dict: DataDict) -> dict[str, Any]:
+        settings = night.view_settings(data_dict["resource_view"], self.schema())
+        return night.template_variables(data_dict["package"], settings, with_level=self.uses_level)
+
+
+class ElectionsResultsView(_ElectionView):
+    """Résultats en direct: map, chart, table, progress, for one election night."""
+
+    name = "elections_results_view"
+    template = "elections/views/results.html"
+    form = "elections/views/results_form.html"
+    icon = "map"
+
+    def title(self) -> str:
+        return tk._("Live results")
+
+    def schema(self) -> Schema:
+        return schema.view_map()
+
+
+class ElectionsSummaryWidget(_ElectionView):
+    """Widget: the leading candidates, participation and progress."""
+
+    name = "elections_summary_widget"
+    template = "elections/widgets/summary.html"
+    form = "elections/widgets/summary_form.html"
+    uses_level = False
+
+    def title(self) -> str:
+        return tk._("Results summary (widget)")
+
+    def schema(self) -> Schema:
+        return schema.view_summary()
+
+
+class ElectionsMapWidget(_ElectionView):
+    """Widget: the map alone, with its legend and a panel for the chosen area."""
+
+    name = "elections_map_widget"
+    template = "elections/widgets/map.html"
+    form = "elections/widgets/map_form.html"
+    icon = "map"
+
+    def title(self) -> str:
+        return tk._("Results map (widget)")
+
+    def schema(self) -> Schema:
+        return schema.view_map()
+
+
+class ElectionsParticipationWidget(_ElectionView):
+    """Widget: participation of the territory and of each area."""
+
+    name = "elections_participation_widget"
+    template = "elections/widgets/participation.html"
+    form = "elections/widgets/participation_form.html"
+    icon = "users"
+
+    def title(self) -> str:
+        return tk._("Participation (widget)")
+
+    def schema(self) -> Schema:
+        return schema.view_participation()

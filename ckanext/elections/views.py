@@ -8,9 +8,8 @@ import json
 from flask import Blueprint, Response
 
 import ckan.plugins.toolkit as tk
-from ckan.common import current_user
-
 from ckanext.elections.logic.schema import LEVELS
+from ckanext.elections.utils import user_context
 
 __all__ = ["elections"]
 
@@ -22,9 +21,8 @@ CSV_COUNTS = ("inscrits", "votants", "abstentions", "blancs", "nuls", "exprimes"
 def _results(id: str, level: str) -> dict:
     if level not in LEVELS:
         tk.abort(404, tk._("Unknown level"))
-    context = {"user": current_user.name if current_user.is_authenticated else ""}
     try:
-        return tk.get_action("elections_results_show")(context, {"id": id, "level": level})
+        return tk.get_action("elections_results_show")(user_context(), {"id": id, "level": level})
     except tk.NotAuthorized:
         tk.abort(403, tk._("You are not allowed to read the results of this election"))
     except tk.ObjectNotFound:

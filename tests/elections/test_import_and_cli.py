@@ -11,7 +11,8 @@ from ckan.cli.cli import ckan
 from ckan.tests import factories, helpers
 from werkzeug.datastructures import FileStorage
 
-from ckanext.elections import demo, demo_portal, importing
+from ckanext.elections import demo, jobs
+from ckanext.elections.demo import portal as demo_portal
 
 from tests.elections.conftest import STRASBOURG_2017_T1
 from tests.live import run_jobs, test_ini

@@ -7,7 +7,7 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 from ckan.tests import factories, helpers
 
-from ckanext.elections import importing
+from ckanext.elections import jobs
 from ckanext.elections.model import ElectionResults
 from ckanext.elections.results import Reference, ReferenceEntry, derive_strasbourg_cantons, import_results
 
@@ -25,7 +25,7 @@ def show(package, level, code=None, user=None):
 
 def import_strasbourg(package, path):
     reference = derive_strasbourg_cantons(import_results(path).areas)
-    return importing.import_file(package["id"], path, reference=reference)
+    return jobs.import_file(package["id"], path, reference=reference)
 
 
 @pytest.mark.usefixtures("with_plugins", "clean_db")
@@ -87,7 +87,7 @@ class TestImportedResults:
         broken = tmp_path / "broken.csv"
         broken.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
-        record = importing.import_file(election["id"], broken)
+        record = jobs.import_file(election["id"], broken)
 
         assert record.status == "error"
         problems = record.as_dict()["problems"]
@@ -122,7 +122,7 @@ class TestPush:
         editor = factories.User()
         organization = factories.Organization(users=[{"name": editor["name"], "capacity": "editor"}])
         election = make_election(organization, candidates=CANDIDATES, territory_name="Villeneuve")
-        importing.prepare(election["id"], night_reference())
+        jobs.prepare(election["id"], night_reference())
         return election, editor
 
     def push(self, election, user, *areas):
@@ -252,7 +252,7 @@ class TestHttpCaching:
         editor = factories.User()
         organization = factories.Organization(users=[{"name": editor["name"], "capacity": "editor"}])
         election = make_election(organization, candidates=CANDIDATES)
-        importing.prepare(election["id"], night_reference())
+        jobs.prepare(election["id"], night_reference())
         url = f"/api/3/action/elections_results_show?id={election['name']}&level=canton"
 
         first = app.get(url)

@@ -11,7 +11,7 @@ import ckan.plugins.toolkit as tk
 from ckan.lib import datapreview
 from ckan.tests import factories, helpers
 
-from ckanext.elections import importing
+from ckanext.elections import jobs
 
 from tests.elections.test_results_api import CANDIDATES, bureau, night_reference
 
@@ -52,7 +52,7 @@ def night(make_election, people):
     def factory(private=False, **fields):
         election = make_election(organization, candidates=CANDIDATES, territory_name="Villeneuve",
                                  private=private, **fields)
-        importing.prepare(election["id"], night_reference())
+        jobs.prepare(election["id"], night_reference())
         helpers.call_action("elections_results_push", context={"user": people["editor"]["name"]},
                             id=election["id"], areas=[bureau("99001_0101")])
         cantons = factories.Resource(
@@ -198,7 +198,7 @@ class TestPages:
         election = make_election(organization, title=f"Vote {hostile}", territory_name=hostile,
                                  candidates=[{"id": "1", "name": hostile, "color": "#123456"},
                                              {"id": "2", "name": "B", "color": "#654321"}])
-        importing.prepare(election["id"], night_reference())
+        jobs.prepare(election["id"], night_reference())
         helpers.call_action("elections_results_push", context={"user": people["editor"]["name"]},
                             id=election["id"], areas=[bureau("99001_0101")])
         resource = factories.Resource(package_id=election["id"], url="http://example.org/x.geojson",

@@ -7,11 +7,12 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 from ckan.types import Context, DataDict
 
-from ckanext.elections import middleware, read, store
+from ckanext.elections import http_cache
+from ckanext.elections.datastore import publish, query
 from ckanext.elections.logic import schema
 from ckanext.elections.logic.validators import elections_push_areas, translate_problem
-from ckanext.elections.results import Problem
 from ckanext.elections.model import ElectionImport
+from ckanext.elections.results import Problem
 
 __all__ = [
     "elections_election_list",
@@ -34,6 +35,14 @@ def _election(id_or_name: str) -> model.Package:
     if package is None or package.state == "deleted" or package.type != "election":
         raise tk.ObjectNotFound(tk._("Election not found"))
     return package
+
+
+def _refusal(error: publish.StorageError) -> tk.ValidationError | tk.ObjectNotFound:
+    """A refusal of the storage layer, in the language of the person who asked."""
+    message = tk._(error.template).format(**error.params)
+    if isinstance(error, publish.NoResultsTable):
+        return tk.ObjectNotFound(message)
+    return tk.ValidationError({error.field: [message]})
 
 
 @tk.side_effect_free
@@ -64,9 +73,9 @@ def elections_results_show(context: Context, data_dict: DataDict) -> dict[str, A
     package = _election(data["id"])
     # By id, the auth functions find the package in the session: no new query.
     tk.check_access("elections_results_show", context, {**data, "id": package.id})
-    key = read.cache_key(package)
-    middleware.remember_validators(package, "elections_results_show", data["level"], data.get("code"), key)
-    return read.cached_results(package, data["level"], data.get("code"), key)
+    level, code = data["level"], data.get("code")
+    return http_cache.answer(package, "elections_results_show", (level, code),
+                             lambda: query.results(package, level, code))
 
 
 @tk.side_effect_free
@@ -91,8 +100,9 @@ def elections_turnout_show(context: Context, data_dict: DataDict) -> dict[str, A
     data = _validated(data_dict, schema.results_show(), context)
     package = _election(data["id"])
     tk.check_access("elections_turnout_show", context, {**data, "id": package.id})
-    middleware.remember_validators(package, "elections_turnout_show", data["level"], data.get("code"))
-    return read.turnout(package, data["level"], data.get("code"))
+    level, code = data["level"], data.get("code")
+    return http_cache.answer(package, "elections_turnout_show", (level, code),
+                             lambda: query.turnout(package, level, code))
 
 
 @tk.side_effect_free
@@ -127,8 +137,8 @@ def elections_election_list(context: Context, data_dict: DataDict) -> list[dict[
         package = model.Package.get(hit["id"])
         if package is None:  # deleted since it was indexed
             continue
-        summary = read.election_summary(package)
-        territory = read.results(package, "territory")
+        summary = query.election_summary(package)
+        territory = query.results(package, "territory")
         summary["progress"] = territory["progress"]
         summary["updated"] = territory["updated"]
         elections.append(summary)
@@ -161,9 +171,12 @@ def elections_results_push(context: Context, data_dict: DataDict) -> dict[str, A
         areas = elections_push_areas(data_dict.get("areas"))
     except tk.Invalid as invalid:
         raise tk.ValidationError({"areas": [invalid.error]})
-    changed = store.push(package.id, areas, territory_name=package.extras.get("territory_name"))
-    progress = read.results(package, "territory")["progress"]
-    return {"updated": changed, "progress": progress, "version": read.cache_key(package)[1]}
+    try:
+        changed = publish.push(package.id, areas, territory_name=package.extras.get("territory_name"))
+    except publish.StorageError as refused:
+        raise _refusal(refused)
+    progress = query.results(package, "territory")["progress"]
+    return {"updated": changed, "progress": progress, "version": http_cache.cache_key(package).version}
 
 
 @tk.side_effect_free

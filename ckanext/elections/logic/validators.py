@@ -1,4 +1,5 @@
-"""Validators of the election schema (schemas/election.yaml)."""
+"""Validators of the election schema (schemas/election.yaml), of pushed
+results, and of the settings of the resource views."""
 from __future__ import annotations
 
 import json
@@ -9,16 +10,21 @@ import geojson
 import ckan.plugins.toolkit as tk
 from ckan import model
 
-from ckanext.elections.results import AreaResult, Candidate, Level, check_area
-from ckanext.elections.results.model import COUNT_FIELDS
+from ckanext.elections.results import COUNT_FIELDS, AreaResult, Candidate, Level, check_area
 
 __all__ = [
+    "elections_candidates_shown",
     "elections_geojson_geometry",
     "elections_hex_colour",
     "elections_insee_codes",
     "elections_not_negative",
+    "elections_refresh_interval",
     "elections_sibling_election",
+    "elections_tile_url",
 ]
+
+MAX_REFRESH_INTERVAL = 3600
+MAX_CANDIDATES_SHOWN = 20
 
 _HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 # Département (2A, 2B, 971...) or commune (67482, 2A004, 97101) codes.
@@ -146,3 +152,35 @@ def _is_whole(value: Any) -> bool:
         return float(value) == int(float(value))
     except (TypeError, ValueError):
         return False
+
+
+def elections_refresh_interval(value: Any) -> int:
+    """Seconds between two refreshes of a view, within the portal's bounds."""
+    minimum = tk.config.get("ckanext.elections.views.min_refresh_interval")
+    try:
+        seconds = int(str(value).strip())
+    except ValueError:
+        raise tk.Invalid(tk._("Give a whole number of seconds"))
+    if not minimum <= seconds <= MAX_REFRESH_INTERVAL:
+        raise tk.Invalid(tk._("Refresh every {minimum} to {maximum} seconds").format(
+            minimum=minimum, maximum=MAX_REFRESH_INTERVAL))
+    return seconds
+
+
+def elections_tile_url(value: Any) -> Any:
+    """A tile URL template: https, with {z}, {x} and {y}, nothing to break out
+    of an attribute or a CSS url()."""
+    if not value:
+        return value
+    text = str(value).strip()
+    if (not text.startswith("https://") or any(part not in text for part in ("{z}", "{x}", "{y}"))
+            or any(c in text for c in "\"'<>\\ ()")):
+        raise tk.Invalid(tk._("Give an https:// tile URL with {z}, {x} and {y}, "
+                              "e.g. https://tile.example.org/{z}/{x}/{y}.png"))
+    return text
+
+
+def elections_candidates_shown(value: Any) -> Any:
+    if not 1 <= int(value) <= MAX_CANDIDATES_SHOWN:
+        raise tk.Invalid(tk._("Give a number from {low} to {high}").format(low=1, high=MAX_CANDIDATES_SHOWN))
+    return value

@@ -17,7 +17,7 @@ import pytest
 from ckan.tests import factories, helpers
 from ckan.tests.pytest_ckan.fixtures import FakeFileStorage
 
-from ckanext.elections import demo, importing
+from ckanext.elections import demo, jobs
 from ckanext.elections.results import Reference, ReferenceEntry
 
 CHROMIUM = "/usr/bin/chromium"
@@ -112,7 +112,7 @@ class Night:
                                   self._candidates(self.departementales), sibling_election=self.reg["name"])
         helpers.call_action("package_patch", id=self.reg["id"], sibling_election=self.dep["name"])
         for package in (self.reg, self.dep):
-            importing.prepare(package["id"], reference)
+            jobs.prepare(package["id"], reference)
         self.cantons = _upload(self.reg["id"], "cantons.geojson", demo.boundaries_geojson(self.city, "canton"),
                                resource_type="boundaries", level="canton", join_property="code")
         self.bureaux = _upload(self.reg["id"], "bureaux.geojson", demo.boundaries_geojson(self.city, "bureau"),

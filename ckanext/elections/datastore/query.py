@@ -1,27 +1,25 @@
 """Answers of the read API, computed from the published DataStore tables.
 
-Rollups are precomputed at publication (see ``store``), so one indexed query
-per call is enough: this is what keeps a canton-level answer fast while a
-newsroom's widgets poll it.
+Rollups are precomputed at publication (see ``datastore.rollup``), so one
+indexed query per call is enough: this is what keeps a canton-level answer
+fast while a newsroom's widgets poll it. Answers are cached by
+``http_cache``, keyed by the published version.
 """
 from __future__ import annotations
 
-import copy
-import datetime
 import json
-from collections import OrderedDict
 from typing import Any
 
 from ckan import model
 from ckanext.datastore.backend.postgres import get_read_engine, identifier
 
 from ckanext.elections.model import ElectionResults
+from ckanext.elections.results import PARENT_LEVELS, Level
 
 ELECTION_FIELDS = (
     "election_kind", "election_round", "polling_date", "territory_name",
     "territory_codes", "result_levels", "seats", "sibling_election",
 )
-COUNTS = ("inscrits", "votants", "blancs", "nuls", "exprimes")
 
 
 def percent(part: int | None, whole: int | None) -> float | None:
@@ -53,34 +51,6 @@ def _extra(extras: dict[str, Any], field: str) -> Any:
         except ValueError:
             return value
     return value
-
-
-def cache_key(package: model.Package) -> tuple[str, int, datetime.datetime]:
-    """What the answers of ``package`` depend on: its results and metadata."""
-    state = ElectionResults.get(package.id)
-    updated = max(filter(None, [state.updated if state else None, package.metadata_modified]))
-    return package.id, state.version if state else 0, updated
-
-
-# Answers by (cache key, level, code): polling widgets ask the same question
-# many times between two changes. Bounded, per process.
-_ANSWERS: "OrderedDict[tuple[Any, ...], dict[str, Any]]" = OrderedDict()
-_ANSWERS_MAX = 256
-
-
-def cached_results(package: model.Package, level: str, code: str | None = None,
-                   key: tuple[str, int, datetime.datetime] | None = None) -> dict[str, Any]:
-    """``results`` with a small in-process cache keyed by the published version."""
-    cache_id = (key or cache_key(package), package.metadata_modified, level, code)
-    answer = _ANSWERS.get(cache_id)
-    if answer is None:
-        answer = results(package, level, code)
-        _ANSWERS[cache_id] = answer
-        if len(_ANSWERS) > _ANSWERS_MAX:
-            _ANSWERS.popitem(last=False)
-    else:
-        _ANSWERS.move_to_end(cache_id)
-    return copy.deepcopy(answer)
 
 
 def results(package: model.Package, level: str, code: str | None = None) -> dict[str, Any]:
@@ -176,10 +146,6 @@ def _candidate_colours(package: model.Package) -> dict[str, str]:
     return {str(c.get("id")): c.get("color") for c in listed if isinstance(c, dict) and c.get("color")}
 
 
-PARENT_COLUMNS = {"commune": "commune", "canton": "canton", "circonscription": "circonscription",
-                  "departement": "departement"}
-
-
 def turnout(package: model.Package, level: str, code: str | None = None) -> dict[str, Any]:
     """The ``elections_turnout_show`` answer (see its docstring)."""
     state = ElectionResults.get(package.id)
@@ -190,18 +156,18 @@ def turnout(package: model.Package, level: str, code: str | None = None) -> dict
     if state is None or not state.turnout_resource_id:
         return answer
     join_parent = ""
-    if level == "territory":
+    if level == Level.TERRITORY:
         parent, name = "'all'", "%(territory)s"
     elif level == state.base_level:
         parent, name = "a.code", "max(a.name)"
-    elif level in PARENT_COLUMNS:
-        parent, name = f"a.{PARENT_COLUMNS[level]}", "max(p.name)"
+    elif level in PARENT_LEVELS:
+        parent, name = f"a.{level}", "max(p.name)"
         join_parent = (f"LEFT JOIN {identifier(state.areas_resource_id)} p "
                        f"ON p.level = %(level)s AND p.code = {parent}")
     else:
         return answer
     where = f"{parent} IS NOT NULL" + (f" AND {parent} = %(code)s" if code else "")
-    group = "t.hour" if level == "territory" else f"{parent}, t.hour"
+    group = "t.hour" if level == Level.TERRITORY else f"{parent}, t.hour"
     sql = f"""
         SELECT {parent}, {name}, t.hour, count(*), sum(t.votants),
                sum(coalesce(t.inscrits, a.inscrits)), count(coalesce(t.inscrits, a.inscrits))

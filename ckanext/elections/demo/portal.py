@@ -1,4 +1,4 @@
-"""Put the fictitious election night of ``demo`` into the portal.
+"""Put the fictitious election night into the portal.
 
 Its content (names, descriptions) is data, written in the portal's first
 language, French; the messages it prints are translatable.
@@ -24,9 +24,11 @@ from werkzeug.datastructures import FileStorage
 import ckan.plugins.toolkit as tk
 from ckan import model
 
-from ckanext.elections import demo, importing
+from ckanext.elections import demo
+from ckanext.elections import jobs
 from ckanext.elections.model import ElectionResults
 from ckanext.elections.results import read_reference
+from ckanext.elections.utils import site_user
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +55,7 @@ def payload(election: demo.DemoElection, code: str) -> dict[str, Any]:
 
 def load(say: Callable[[str], None] = log.info, *, seed: int = demo.DEFAULT_SEED) -> list[str]:
     """Create what is missing; return the names of the demo elections."""
-    context = {"user": _site_user()}
+    context = {"user": site_user()}
     organization = _ensure_organization(context)
     city = demo.build_city(seed)
     elections = demo.build_elections(city)
@@ -68,8 +70,8 @@ def load(say: Callable[[str], None] = log.info, *, seed: int = demo.DEFAULT_SEED
             package_id = _create_election(context, organization, city, election)
         else:
             package_id = package.id
-        importing.prepare(package_id, read_reference(io.BytesIO(demo.reference_csv(city).encode())))
-        importing.import_turnout(package_id, io.BytesIO(demo.turnout_csv(election).encode()))
+        jobs.prepare(package_id, read_reference(io.BytesIO(demo.reference_csv(city).encode())))
+        jobs.import_turnout(package_id, io.BytesIO(demo.turnout_csv(election).encode()))
         counted = election.order[: int(len(election.order) * PUBLISHED_SHARE)]
         tk.get_action("elections_results_push")(
             dict(context), {"id": package_id, "areas": [payload(election, code) for code in counted]})
@@ -84,7 +86,7 @@ def load(say: Callable[[str], None] = log.info, *, seed: int = demo.DEFAULT_SEED
 def simulate(say: Callable[[str], None] = log.info, *, interval: float = 5.0,
              seed: int = demo.DEFAULT_SEED) -> None:
     """Push the bureaux not yet counted, one every ``interval`` seconds."""
-    context = {"user": _site_user()}
+    context = {"user": site_user()}
     elections = demo.build_elections(demo.build_city(seed))
     for election in elections:
         _set_status(context, dataset_name(election), "counting")
@@ -106,10 +108,6 @@ def simulate(say: Callable[[str], None] = log.info, *, interval: float = 5.0,
 
 def _set_status(context: dict[str, Any], name: str, status: str) -> None:
     tk.get_action("package_patch")(dict(context), {"id": name, "results_status": status})
-
-
-def _site_user() -> str:
-    return tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
 
 
 def _ensure_organization(context: dict[str, Any]) -> str:

@@ -21,8 +21,9 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 from ckan.lib import uploader
 
-from ckanext.elections import store
-from ckanext.elections.model import ElectionImport, ElectionResults, utcnow
+from ckanext.elections.datastore import publish as store
+from ckanext.elections.model import ElectionImport, ElectionResults
+from ckanext.elections.utils import site_context, utcnow
 from ckanext.elections.results import (
     Candidate, ImportRejected, Level, Reference, ResultFile, SourceInfo, import_results, read_reference,
     read_turnout,
@@ -77,6 +78,10 @@ def _outcome(record: ElectionImport) -> Iterator[None]:
         model.Session.rollback()
         record.status = "error"
         record.message = "; ".join(m for messages in refused.error_dict.values() for m in messages)
+    except store.StorageError as refused:
+        model.Session.rollback()
+        record.status = "error"
+        record.message = str(refused)
     record.finished = utcnow()
     model.Session.add(record)
     model.Session.commit()
@@ -178,6 +183,15 @@ def import_resource_job(record_id: str) -> None:
     log.info("Import of resource %s: %s", resource.id, record.status)
 
 
+IMPORTED_TYPES = ("results", "turnout", "reference")
+
+
+def import_if_results(resource: dict[str, Any]) -> None:
+    """Queue the import of a resource that holds results, turnout or a reference table."""
+    if resource.get("resource_type") in IMPORTED_TYPES:
+        enqueue_import(resource["id"], resource["package_id"])
+
+
 def enqueue_import(resource_id: str, package_id: str) -> None:
     """Queue the import of a results resource; the record shows it pending."""
     record = ElectionImport(package_id=package_id, resource_id=resource_id, status="pending")
@@ -196,7 +210,4 @@ def _fill_candidates(package_id: str, result) -> None:
                   for c in result.candidates]
     if len(candidates) > 60:  # per-area candidates (départementales): too many for a form
         return
-    tk.get_action("package_patch")(
-        {"ignore_auth": True, "user": tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]},
-        {"id": package_id, "candidates": candidates},
-    )
+    tk.get_action("package_patch")(site_context(), {"id": package_id, "candidates": candidates})
