@@ -50,7 +50,7 @@ class TestMap:
 
         card = page.locator(".el-card--area")
         assert card.locator(".el-card-title").inner_text() == canton.name
-        assert re.search(r"Participation\s*\d+\.\d%", card.inner_text())
+        assert re.search(r"Turnout\s*\d+\.\d%", card.inner_text())
         assert f"area={canton.code}" in page.url
         page.screenshot(path=str(SHOTS / "results-canton-1366.png"), full_page=True)
 
@@ -86,7 +86,7 @@ class TestMap:
         page.locator("[data-role=mode]").select_option("participation")
 
         legend = page.locator(".el-legend").inner_text()
-        assert "Participation" in legend and "%" in legend
+        assert "Turnout" in legend and "%" in legend
         assert "mode=participation" in page.url
 
 

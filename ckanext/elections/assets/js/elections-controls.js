@@ -25,17 +25,8 @@ this.ckan.module("elections-controls", function ($) {
       this.el.on("change", "[data-role=candidate]", this._onCandidate);
     },
 
-    _levelLabel: function (level) {
-      var labels = {
-        canton: this._("Cantons"),
-        bureau: this._("Polling stations"),
-        commune: this._("Communes"),
-        circonscription: this._("Constituencies")
-      };
-      return labels[level] || level;
-    },
-
     _build: function () {
+      var render = this.sandbox.elections();
       this.levels = $("<div>", {"class": "el-levels", role: "group", "aria-label": this._("Level")});
       this.back = $("<p>", {"class": "el-drill", hidden: true}).append(
         $("<button>", {type: "button", "class": "el-button el-button--link", "data-role": "back",
@@ -47,7 +38,7 @@ this.ckan.module("elections-controls", function ($) {
         var id = "el-mode-" + Math.random().toString(36).slice(2, 8);
         this.mode = $("<select>", {id: id, "data-role": "mode", "class": "el-select"}).append(
           $("<option>", {value: "leader", text: this._("Leading candidate")}),
-          $("<option>", {value: "participation", text: this._("Participation")}),
+          $("<option>", {value: "participation", text: render.count("participation")}),
           $("<option>", {value: "candidate", text: this._("Share of one candidate")}));
         this.candidate = $("<select>", {id: id + "-c", "data-role": "candidate", "class": "el-select",
                                         "aria-label": this._("Candidate")});
@@ -59,12 +50,13 @@ this.ckan.module("elections-controls", function ($) {
     _onResults: function (payload) {
       var state = payload.state;
       var self = this;
+      var render = this.sandbox.elections();
       var levels = payload.levels || [];
       if (this.levels.children().length !== levels.length) {
         this.levels.empty();
         $.each(levels, function (i, level) {
           self.levels.append($("<button>", {type: "button", "class": "el-button", "data-level": level,
-                                            text: self._levelLabel(level)}));
+                                            text: render.level(level)}));
         });
       }
       this.levels.prop("hidden", levels.length < 2);
@@ -98,10 +90,10 @@ this.ckan.module("elections-controls", function ($) {
       }
       this.candidateKey = key;
       var select = this.candidate.empty();
+      var render = this.sandbox.elections();
       $.each(candidates.slice().sort(function (a, b) { return String(a.name).localeCompare(String(b.name)); }),
         function (i, candidate) {
-          select.append($("<option>", {value: candidate.id,
-                                       text: candidate.name + (candidate.nuance ? " (" + candidate.nuance + ")" : "")}));
+          select.append($("<option>", {value: candidate.id, text: render.candidateLabel(candidate)}));
         });
     },
 

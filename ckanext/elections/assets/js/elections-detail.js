@@ -63,7 +63,7 @@ this.ckan.module("elections-detail", function ($) {
     },
 
     _card: function (payload, area, options) {
-      var format = payload.format;
+      var render = this.sandbox.elections();
       var card = $("<section>", {"class": "el-card" + (options.territory ? " el-card--territory" : " el-card--area")});
       var title = options.territory
         ? this._("Whole territory: %(name)s", {name: area.name || area.code})
@@ -76,7 +76,7 @@ this.ckan.module("elections-detail", function ($) {
       }
       card.append(heading, $("<p>", {"class": "el-card-status", text: this._counted(area)}));
       if (area.votants) {
-        card.append(this._figures(area, format), payload.bars(area.candidates, this._("Votes by candidate")));
+        card.append(this._figures(area), render.bars(area.candidates, this._("Votes by candidate")));
       }
       if (options.drill) {
         card.append($("<p>").append($("<button>", {
@@ -90,30 +90,17 @@ this.ckan.module("elections-detail", function ($) {
     _counted: function (area) {
       var progress = area.progress || {counted: 0, total: 0};
       if (progress.total > 1) {
-        var format = this.payload.format;
-        return this.ngettext("%(counted)s / %(total)s polling station counted",
-                             "%(counted)s / %(total)s polling stations counted",
-                             progress.total, {counted: format.number(progress.counted),
-                                              total: format.number(progress.total)});
+        return this.sandbox.elections().progress(progress);
       }
       return area.counted ? this._("Counted") : this._("Results awaited");
     },
 
-    _figures: function (area, format) {
-      var list = $("<dl>", {"class": "el-figures"});
-      var rows = [
-        [this._("Participation"), format.percent(area.participation)],
-        [this._("Registered voters"), format.number(area.inscrits)],
-        [this._("Voters"), format.number(area.votants)],
-        [this._("Abstentions"), format.number(area.abstentions)],
-        [this._("Blank"), format.number(area.blancs)],
-        [this._("Spoilt"), format.number(area.nuls)],
-        [this._("Valid votes"), format.number(area.exprimes)]
-      ];
-      $.each(rows, function (i, row) {
-        list.append($("<div>").append($("<dt>", {text: row[0]}), $("<dd>", {text: row[1]})));
-      });
-      return list;
+    _figures: function (area) {
+      var render = this.sandbox.elections();
+      return render.figures([[render.count("participation"), render.percent(area.participation)]].concat(
+        $.map(["inscrits", "votants", "abstentions", "blancs", "nuls", "exprimes"], function (name) {
+          return [[render.count(name), render.number(area[name])]];
+        })));
     }
   };
 });

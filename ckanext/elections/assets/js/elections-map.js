@@ -36,6 +36,7 @@ this.ckan.module("elections-map", function ($) {
       this.canvas = this.$("[data-role=map]");
       this.legend = this.$("[data-role=legend]");
       this.notice = this.$("[data-role=map-notice]");
+      this.render = this.sandbox.elections();
       this.geometries = {};
       this.layer = null;
       this.layerKey = null;
@@ -198,30 +199,30 @@ this.ckan.module("elections-map", function ($) {
 
     _scale: function (payload, areas) {
       var state = payload.state;
-      var format = payload.format;
+      var render = this.render;
       if (state.mode === "participation") {
         var values = $.map(areas, function (area) { return area.votants ? area.participation : null; });
         return this._classes(values, PARTICIPATION, function (area) {
           return area.votants ? area.participation : null;
-        }, this._("Participation"), format);
+        }, render.count("participation"));
       }
       if (state.mode === "candidate") {
         var candidate = this._candidate(payload);
         if (candidate) {
-          var ramp = $.map([0.2, 0.4, 0.6, 0.8, 1], function (t) { return mix(payload.colour(candidate), t); });
+          var ramp = $.map([0.2, 0.4, 0.6, 0.8, 1], function (t) { return mix(render.colour(candidate), t); });
           var share = function (area) {
             var found = $.grep(area.candidates || [], function (c) { return String(c.id) === String(candidate.id); })[0];
             return found && area.exprimes ? found.pct_exprimes : null;
           };
           return this._classes($.map(areas, share), ramp, share,
-                               this._("Share of %(name)s", {name: candidate.name}), format);
+                               this._("Share of %(name)s", {name: candidate.name}));
         }
       }
       return {
         mode: "leader",
         title: this._("Leading candidate"),
         colour: function (area) {
-          return area.leader && area.candidates.length ? payload.colour(area.candidates[0]) : null;
+          return area.leader && area.candidates.length ? render.colour(area.candidates[0]) : null;
         }
       };
     },
@@ -234,7 +235,7 @@ this.ckan.module("elections-map", function ($) {
     },
 
     /* Five classes of equal width between rounded bounds of the values. */
-    _classes: function (values, palette, value, title, format) {
+    _classes: function (values, palette, value, title) {
       var low = values.length ? Math.floor(Math.min.apply(null, values)) : 0;
       var high = values.length ? Math.ceil(Math.max.apply(null, values)) : 100;
       if (high - low < CLASSES) {
@@ -250,7 +251,6 @@ this.ckan.module("elections-map", function ($) {
         mode: "classes",
         title: title,
         bins: bins,
-        format: format,
         colour: function (area) {
           var v = value(area);
           if (v === null || v === undefined) {
@@ -269,7 +269,7 @@ this.ckan.module("elections-map", function ($) {
       var list = $("<ul>", {"class": "el-legend-list"});
       if (scale.mode === "classes") {
         $.each(scale.bins, function (i, bin) {
-          list.append(self._legendItem(bin.colour, scale.format.percent(bin.from) + " – " + scale.format.percent(bin.to)));
+          list.append(self._legendItem(bin.colour, self.render.percent(bin.from) + " – " + self.render.percent(bin.to)));
         });
       } else {
         var leaders = {};
@@ -288,8 +288,8 @@ this.ckan.module("elections-map", function ($) {
         order.sort(function (a, b) { return leaders[b].count - leaders[a].count; });
         $.each(order, function (i, key) {
           var entry = leaders[key];
-          var label = entry.candidate.name + (entry.candidate.nuance ? " (" + entry.candidate.nuance + ")" : "");
-          list.append(self._legendItem(payload.colour(entry.candidate),
+          var label = self.render.candidateLabel(entry.candidate);
+          list.append(self._legendItem(self.render.colour(entry.candidate),
             self.ngettext("%(label)s: ahead in %(num)s area", "%(label)s: ahead in %(num)s areas",
                           entry.count, {label: label})));
         });
@@ -315,7 +315,7 @@ this.ckan.module("elections-map", function ($) {
         return code;
       }
       var name = area.name || area.code;
-      var format = payload.format;
+      var render = this.render;
       if (!area.votants) {
         return this._("%(name)s: results awaited", {name: name});
       }
@@ -323,8 +323,8 @@ this.ckan.module("elections-map", function ($) {
       return this._("%(name)s: %(leader)s ahead with %(share)s, participation %(participation)s", {
         name: name,
         leader: first ? first.name : "–",
-        share: first ? format.percent(first.pct_exprimes) : "–",
-        participation: format.percent(area.participation)
+        share: first ? render.percent(first.pct_exprimes) : "–",
+        participation: render.percent(area.participation)
       });
     }
   };

@@ -17,21 +17,18 @@ this.ckan.module("elections-participation", function ($) {
     },
 
     _onResults: function (payload) {
-      var format = payload.format;
+      var render = this.sandbox.elections();
       var whole = payload.territory && payload.territory.areas[0];
       if (!whole || !whole.votants) {
         this.el.empty().append($("<p>", {"class": "el-hint", text: this._("No results yet.")}));
         return;
       }
       var figure = $("<p>", {"class": "el-big-figure"}).append(
-        $("<strong>", {text: format.percent(whole.participation)}), " ",
-        $("<span>", {text: this._("participation")}));
-      var detail = $("<dl>", {"class": "el-figures el-figures--inline"}).append(
-        $("<div>").append($("<dt>", {text: this._("Voters")}), $("<dd>", {text: format.number(whole.votants)})),
-        $("<div>").append($("<dt>", {text: this._("Registered voters")}), $("<dd>", {text: format.number(whole.inscrits)})),
-        $("<div>").append($("<dt>", {text: this._("Abstentions")}), $("<dd>", {text: format.number(whole.abstentions)})),
-        $("<div>").append($("<dt>", {text: this._("Blank")}), $("<dd>", {text: format.number(whole.blancs)})),
-        $("<div>").append($("<dt>", {text: this._("Spoilt")}), $("<dd>", {text: format.number(whole.nuls)})));
+        $("<strong>", {text: render.percent(whole.participation)}), " ",
+        $("<span>", {text: render.count("participation").toLowerCase()}));
+      var detail = render.figures($.map(["votants", "inscrits", "abstentions", "blancs", "nuls"], function (name) {
+        return [[render.count(name), render.number(whole[name])]];
+      }), true);
       var areas = $.grep(payload.areas ? payload.areas.areas : [], function (area) { return area.votants; });
       areas.sort(function (a, b) { return b.participation - a.participation; });
       var list = $("<ol>", {"class": "el-bars el-bars--plain", "aria-label": this._("Participation by area")});
@@ -40,7 +37,7 @@ this.ckan.module("elections-participation", function ($) {
           $("<span>", {"class": "el-bar-name", text: area.name || area.code}),
           $("<span>", {"class": "el-bar-track", "aria-hidden": "true"}).append(
             $("<span>", {"class": "el-bar-fill el-bar-fill--participation"}).css("width", Number(area.participation || 0).toFixed(1) + "%")),
-          $("<span>", {"class": "el-bar-value"}).append($("<strong>", {text: format.percent(area.participation)}))));
+          $("<span>", {"class": "el-bar-value"}).append($("<strong>", {text: render.percent(area.participation)}))));
       });
       this.el.empty().append(figure, detail, areas.length ? list : null);
     }

@@ -20,7 +20,7 @@ this.ckan.module("elections-summary", function ($) {
     },
 
     _onResults: function (payload) {
-      var format = payload.format;
+      var render = this.sandbox.elections();
       var whole = payload.territory && payload.territory.areas[0];
       if (!whole || !whole.votants) {
         this.el.empty().append($("<p>", {"class": "el-hint", text: this._("No results yet.")}));
@@ -28,12 +28,12 @@ this.ckan.module("elections-summary", function ($) {
       }
       var top = Math.max(1, Number(this.options.top) || 5);
       var candidates = whole.candidates.slice(0, top);
-      var list = payload.bars(candidates, this._("Leading candidates"));
+      var list = render.bars(candidates, this._("Leading candidates"));
       var more = whole.candidates.length - candidates.length;
-      var figures = $("<dl>", {"class": "el-figures el-figures--inline"}).append(
-        $("<div>").append($("<dt>", {text: this._("Participation")}), $("<dd>", {text: format.percent(whole.participation)})),
-        $("<div>").append($("<dt>", {text: this._("Abstentions")}), $("<dd>", {text: format.number(whole.abstentions)})),
-        $("<div>").append($("<dt>", {text: this._("Valid votes")}), $("<dd>", {text: format.number(whole.exprimes)})));
+      var figures = render.figures([
+        [render.count("participation"), render.percent(whole.participation)],
+        [render.count("abstentions"), render.number(whole.abstentions)],
+        [render.count("exprimes"), render.number(whole.exprimes)]], true);
       this.el.empty().append(
         list,
         more > 0 ? $("<p>", {"class": "el-more", text: this.ngettext("and %(num)s other candidate", "and %(num)s other candidates", more)}) : null,

@@ -25,7 +25,7 @@ this.ckan.module("elections-table", function ($) {
       return [
         {key: "name", label: this._("Area")},
         {key: "counted", label: this._("Counted"), wide: true},
-        {key: "participation", label: this._("Participation"), number: true},
+        {key: "participation", label: this.sandbox.elections().count("participation"), number: true},
         {key: "leader", label: this._("Leading")},
         {key: "share", label: this._("Share"), number: true, wide: true}
       ];
@@ -76,7 +76,7 @@ this.ckan.module("elections-table", function ($) {
     _onResults: function (payload) {
       var self = this;
       var state = payload.state;
-      var format = payload.format;
+      var render = this.sandbox.elections();
       this.payload = payload;
       var areas = payload.areas ? payload.areas.areas.slice() : [];
       if (state.level === "bureau" && state.canton) {
@@ -103,9 +103,9 @@ this.ckan.module("elections-table", function ($) {
         var selected = area.code === state.area;
         var leader = $("<td>");
         if (first) {
-          leader.append($("<span>", {"class": "el-swatch", "aria-hidden": "true"}).css("background-color", payload.colour(first)),
+          leader.append($("<span>", {"class": "el-swatch", "aria-hidden": "true"}).css("background-color", render.colour(first)),
                         $("<span>", {text: first.name}),
-                        $("<small>", {"class": "is-narrow", text: " " + format.percent(first.pct_exprimes)}));
+                        $("<small>", {"class": "is-narrow", text: " " + render.percent(first.pct_exprimes)}));
         } else {
           leader.text("–");
         }
@@ -113,11 +113,11 @@ this.ckan.module("elections-table", function ($) {
           $("<th>", {scope: "row"}).append($("<button>", {
             type: "button", "class": "el-link", "data-area": area.code, "aria-pressed": selected ? "true" : "false",
             text: area.name || area.code
-          }), $("<small>", {"class": "is-narrow", text: self._counted(area, format)})),
-          $("<td>", {"class": "is-wide", text: self._counted(area, format)}),
-          $("<td>", {"class": "is-number", text: area.votants ? format.percent(area.participation) : "–"}),
+          }), $("<small>", {"class": "is-narrow", text: self._counted(area, render)})),
+          $("<td>", {"class": "is-wide", text: self._counted(area, render)}),
+          $("<td>", {"class": "is-number", text: area.votants ? render.percent(area.participation) : "–"}),
           leader,
-          $("<td>", {"class": "is-number is-wide", text: first ? format.percent(first.pct_exprimes) : "–"}))[0];
+          $("<td>", {"class": "is-number is-wide", text: first ? render.percent(first.pct_exprimes) : "–"}))[0];
       });
       if (!rows.length) {
         rows = [$("<tr>").append($("<td>", {colspan: 5, text: payload.loading ? this._("Loading…") : this._("No results yet.")}))[0]];
@@ -125,10 +125,10 @@ this.ckan.module("elections-table", function ($) {
       this.body.empty().append(rows);
     },
 
-    _counted: function (area, format) {
+    _counted: function (area, render) {
       var progress = area.progress || {};
       if (progress.total > 1) {
-        return format.number(progress.counted) + " / " + format.number(progress.total);
+        return render.number(progress.counted) + " / " + render.number(progress.total);
       }
       return area.counted ? this._("Counted") : this._("Awaited");
     }
