@@ -10,6 +10,9 @@ sent with, and a small in-process cache of answers.
   cache go together, so an action cannot have one without the other.
 * ``not_modified()`` runs before the request's view (``IMiddleware``): a GET
   that carries the current ``ETag`` gets a 304 without running the action.
+* ``settle()`` runs after CKAN's own ``Cache-Control`` handler, which marks
+  every answer ``must-revalidate``: that would forbid the ``stale-if-error``
+  a shared cache needs to serve the last results while CKAN is down.
 
 The key is read *before* the answer, so a push landing in between can only
 make the ETag older than the body (the next poll fetches again), never newer.
@@ -37,7 +40,8 @@ from ckan import model
 from ckanext.elections.model import ElectionResults
 from ckanext.elections.utils import user_context
 
-__all__ = ["AnswerCache", "CacheKey", "Validators", "answer", "cache_key", "not_modified", "validators"]
+__all__ = ["AnswerCache", "CacheKey", "Validators", "answer", "cache_control", "cache_key", "install",
+           "not_modified", "personal_request", "settle", "validators"]
 
 _POLLED = re.compile(r"^/api/(?:\d+/)?action/(elections_results_show|elections_turnout_show)/?$")
 _SHARED_MAX_AGE = "ckanext.elections.cache.shared_max_age"
@@ -146,14 +150,36 @@ def not_modified() -> flask.Response | None:
     return _with_headers(flask.Response(status=304), sent) if fresh else None
 
 
+def install(app: flask.Flask) -> None:
+    """Hook the 304 answers and the final say on ``Cache-Control`` into ``app``."""
+    app.before_request(not_modified)
+    # after_request functions run last-registered first: put ours at the
+    # front of the list, so that it runs after CKAN's own.
+    app.after_request_funcs.setdefault(None, []).insert(0, settle)
+
+
 def _with_headers(response: flask.Response, sent: Validators) -> flask.Response:
     if response.status_code not in (200, 304):
         return response
+    personal = sent.private or personal_request()
+    if personal:
+        # CKAN's own handler marks every answer it does not know to be
+        # personal "public": tell it.
+        request.environ["__no_cache__"] = True
     response.set_etag(sent.etag)
     response.last_modified = sent.last_modified
-    response.headers["Cache-Control"] = cache_control(personal=sent.private or personal_request())
+    response.headers["Cache-Control"] = cache_control(personal=personal)
     response.vary.add("Authorization")
     response.vary.add("Cookie")
+    return response
+
+
+def settle(response: flask.Response) -> flask.Response:
+    """Drop the ``must-revalidate`` CKAN adds to an answer shared caches may
+    serve stale (``stale-if-error``): the two contradict each other."""
+    control = response.cache_control
+    if control.must_revalidate and "stale-if-error" in (response.headers.get("Cache-Control") or ""):
+        control.must_revalidate = False
     return response
 
 

@@ -58,7 +58,7 @@ class ElectionsPlugin(DefaultTranslation, p.SingletonPlugin):
     # IMiddleware
     def make_middleware(self, app: Any, config: CKANConfig) -> Any:
         if hasattr(app, "before_request"):  # the Flask app, not the WSGI stack
-            app.before_request(http_cache.not_modified)
+            http_cache.install(app)
             app.after_request(framing.allow_framing)
         return app
 

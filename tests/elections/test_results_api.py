@@ -231,6 +231,9 @@ class TestAuthorization:
 
         assert "ETag" not in anonymous.headers
         assert member.json["result"]["election"]["private"] is True
+        control = {part.strip() for part in member.headers["Cache-Control"].split(",")}
+        assert {"private", "no-cache"} <= control and "public" not in control
+        assert {"Authorization", "Cookie"} <= {v.strip() for v in member.headers["Vary"].split(",")}
 
     def test_private_elections_are_not_listed_for_strangers(self, people, make_election):
         organization, people = people
@@ -268,6 +271,26 @@ class TestHttpCaching:
         assert changed.status_code == 200
         assert changed.headers["ETag"] != etag
         assert changed.json["result"]["progress"] == {"counted": 1, "total": 3}
+
+
+    @pytest.mark.ckan_config("ckanext.elections.cache.shared_max_age", "3")
+    def test_anonymous_answers_of_public_elections_may_be_shared_briefly(self, app, make_election):
+        election = make_election()
+        url = f"/api/3/action/elections_results_show?id={election['name']}&level=territory"
+
+        answer = app.get(url)
+
+        control = {part.strip() for part in answer.headers["Cache-Control"].split(",")}
+        assert {"public", "max-age=0", "s-maxage=3", "stale-if-error=86400"} <= control
+        assert "must-revalidate" not in control and "private" not in control
+        assert "Set-Cookie" not in answer.headers
+
+    def test_odd_ids_with_validators_answer_json_errors(self, app):
+        for odd in ("", "nope", "%00", "x" * 500):
+            answer = app.get(f"/api/3/action/elections_results_show?id={odd}&level=canton",
+                             headers={"If-None-Match": '"abc"'}, expect_errors=True)
+            assert answer.status_code in (404, 409), (odd, answer.status_code)
+            assert answer.headers["Content-Type"].startswith("application/json")
 
 
 @pytest.mark.usefixtures("with_plugins", "clean_db")

@@ -13,36 +13,36 @@ COLOUR_MODES = ["leader", "participation", "candidate"]
 
 @validator_args
 def results_show(
-    not_empty: Validator, unicode_safe: Validator, ignore_missing: Validator,
-    one_of: ValidatorFactory,
+    not_empty: Validator, ignore_missing: Validator, one_of: ValidatorFactory,
+    elections_identifier: Validator,
 ) -> Schema:
     return {
-        "id": [not_empty, unicode_safe],
-        "level": [not_empty, unicode_safe, one_of(LEVELS)],
-        "code": [ignore_missing, unicode_safe],
+        "id": [not_empty, elections_identifier],
+        "level": [not_empty, elections_identifier, one_of(LEVELS)],
+        "code": [ignore_missing, elections_identifier],
     }
 
 
 @validator_args
 def election_list(
-    ignore_missing: Validator, unicode_safe: Validator, boolean_validator: Validator,
+    ignore_missing: Validator, boolean_validator: Validator, elections_identifier: Validator,
 ) -> Schema:
     return {
-        "organization": [ignore_missing, unicode_safe],
+        "organization": [ignore_missing, elections_identifier],
         "include_private": [ignore_missing, boolean_validator],
     }
 
 
 @validator_args
-def results_push(not_empty: Validator, unicode_safe: Validator, ignore: Validator) -> Schema:
+def results_push(not_empty: Validator, ignore: Validator, elections_identifier: Validator) -> Schema:
     # ``areas`` is a list of dicts that navl would flatten: it is checked by
     # the elections_push_areas validator on its own.
-    return {"id": [not_empty, unicode_safe], "areas": [ignore]}
+    return {"id": [not_empty, elections_identifier], "areas": [ignore]}
 
 
 @validator_args
-def import_status(not_empty: Validator, unicode_safe: Validator) -> Schema:
-    return {"id": [not_empty, unicode_safe], "resource_id": [not_empty, unicode_safe]}
+def import_status(not_empty: Validator, elections_identifier: Validator) -> Schema:
+    return {"id": [not_empty, elections_identifier], "resource_id": [not_empty, elections_identifier]}
 
 
 # Settings of the resource views (IResourceView.info()["schema"]).

@@ -16,6 +16,7 @@ __all__ = [
     "elections_candidates_shown",
     "elections_geojson_geometry",
     "elections_hex_colour",
+    "elections_identifier",
     "elections_insee_codes",
     "elections_not_negative",
     "elections_refresh_interval",
@@ -152,6 +153,20 @@ def _is_whole(value: Any) -> bool:
         return float(value) == int(float(value))
     except (TypeError, ValueError):
         return False
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MAX_IDENTIFIER = 200
+
+
+def elections_identifier(value: Any) -> Any:
+    """An id, name or code as people type them: no control characters, and
+    short (the database refuses NUL bytes outright)."""
+    if not isinstance(value, str):
+        raise tk.Invalid(tk._("Expected text"))
+    if _CONTROL.search(value) or len(value) > MAX_IDENTIFIER:
+        raise tk.Invalid(tk._("Not a valid identifier"))
+    return value
 
 
 def elections_refresh_interval(value: Any) -> int:
