@@ -2,15 +2,14 @@
 caching and who may do what."""
 from __future__ import annotations
 
-import pytest
 import ckan.plugins.toolkit as tk
+import pytest
 from ckan import model
 from ckan.tests import factories, helpers
 
 from ckanext.elections import jobs
 from ckanext.elections.model import ElectionResults
 from ckanext.elections.results import Reference, ReferenceEntry, derive_strasbourg_cantons, import_results
-
 from tests.elections.conftest import STRASBOURG_2017_T1
 
 FACTS_T1 = {"inscrits": 136807, "votants": 107308, "exprimes": 105484, "blancs": 1251}
@@ -171,22 +170,69 @@ class TestPush:
         assert nord["leader"] == "2"
         assert [c["voix"] for c in nord["candidates"]] == [385, 200]
 
-    @pytest.mark.parametrize("area, message", [
-        (bureau("99001_0101", votants=601), "blancs + nuls + exprimés"),
-        (bureau("99001_0101", inscrits=500), "more votants"),
-        (bureau("99001_0999"), "Unknown areas: 99001_0999"),
-        ({**bureau("99001_0101"), "candidates": {"1": 300, "9": 285}}, "Unknown candidates: 9"),
-        ({**bureau("99001_0101"), "votants": -3}, "whole number"),
+    @pytest.mark.parametrize("area, code, message", [
+        (bureau("99001_0101", votants=601), "votants_mismatch", "blancs + nuls + exprimés"),
+        (bureau("99001_0101", inscrits=500), "votants_above_inscrits", "more votants"),
+        (bureau("99001_0999"), "UnknownAreas", "99001_0999 is not an area"),
+        ({**bureau("99001_0101"), "candidates": {"1": 300, "9": 285}}, "UnknownCandidates", "candidates 9"),
+        ({**bureau("99001_0101"), "votants": -3}, "push_out_of_range", "between 0 and 2147483647"),
+        ({"code": "99001_0101", "candidates": {"1": 5000}}, "push_missing_count", "lacks inscrits"),
+        ({**bureau("99001_0101"), "nuls": None}, "push_missing_count", "lacks nuls"),
+        ({**bureau("99001_0101"), "votants": "inf"}, "push_not_integer", "whole number"),
+        ({**bureau("99001_0101"), "votants": float("inf")}, "push_not_integer", "whole number"),
+        ({**bureau("99001_0101"), "votants": "600.0"}, "push_not_integer", "whole number"),
+        ({**bureau("99001_0101"), "votants": True}, "push_not_integer", "whole number"),
+        ({**bureau("99001_0101"), "inscrits": 2147483648}, "push_out_of_range", "2147483648"),
+        ({**bureau("99001_0101"), "code": "99001\x00_0101"}, "push_bad_code", "control characters"),
+        ({**bureau("99001_0101"), "candidates": []}, "push_no_candidates", "candidates' votes"),
+        ("99001_0101", "push_not_an_object", "must be an object"),
     ])
-    def test_a_wrong_push_is_refused_and_changes_nothing(self, night, area, message):
+    def test_a_wrong_push_is_refused_and_changes_nothing(self, night, area, code, message):
         election, editor = night
         before = show(election, "bureau")
 
         with pytest.raises(tk.ValidationError) as refused:
             self.push(election, editor, bureau("99001_0201"), area)
 
-        assert message in str(refused.value.error_dict)
+        problems = refused.value.error_dict["areas"]
+        problem = problems[0]
+        assert {p["item"] for p in problems} == {2} and problem["code"] == code
+        assert message in problem["message"]
         assert show(election, "bureau") == before
+
+    def test_a_push_cannot_publish_impossible_figures(self, night):
+        """An editor's clumsy pushes: parts of a sheet, then figures that do not add up."""
+        election, editor = night
+        with pytest.raises(tk.ValidationError):
+            self.push(election, editor, {"code": "99001_0101", "candidates": {"1": 5000}})
+        with pytest.raises(tk.ValidationError):
+            self.push(election, editor, {"code": "99001_0102", "votants": 999999, "exprimes": 999999,
+                                         "candidates": {"1": 999999}})
+
+        territory = show(election, "territory")["areas"][0]
+        assert territory["votants"] is None and territory["progress"]["counted"] == 0
+
+    def test_problems_are_listed_one_by_one_and_capped(self, night):
+        election, editor = night
+        areas = [bureau("99001_0101")] * 1500
+
+        with pytest.raises(tk.ValidationError) as refused:
+            self.push(election, editor, *areas)
+
+        problems = refused.value.error_dict["areas"]
+        assert len(problems) == 1000 and refused.value.error_dict["areas_omitted"] == [499]
+        assert {p["code"] for p in problems} == {"duplicate_area"}
+        assert problems[0]["item"] == 2 and problems[0]["area"] == "99001_0101"
+
+    @pytest.mark.parametrize("areas, message", [("x", "not a text"), (5, "not a number"), ([], "no area")])
+    def test_areas_of_the_wrong_type_are_named_so(self, night, areas, message):
+        election, editor = night
+
+        with pytest.raises(tk.ValidationError) as refused:
+            helpers.call_action("elections_results_push", context={"user": editor["name"]},
+                                id=election["id"], areas=areas)
+
+        assert message.replace("not ", "") in refused.value.error_dict["areas"][0]["message"]
 
 
 @pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")

@@ -22,7 +22,7 @@ from ckanext.datastore.backend.postgres import get_write_engine, identifier
 from ckanext.elections.datastore import tables
 from ckanext.elections.datastore.rollup import rollup
 from ckanext.elections.model import ElectionResults
-from ckanext.elections.results import N_, STORED_COUNTS, Column, Reference, ResultFile, to_tables
+from ckanext.elections.results import N_, STORED_COUNTS, Column, PushedArea, Reference, ResultFile, to_tables
 from ckanext.elections.utils import utcnow
 
 __all__ = ["NoResultsTable", "Published", "StorageError", "UnknownAreas", "UnknownCandidates",
@@ -36,13 +36,15 @@ _VOTE_COLUMNS = (Column("level", "text", ""), Column("area", "text", ""), Column
 
 class StorageError(Exception):
     """Why the storage refused a write: ``template`` (English, for gettext)
-    formatted with ``params``, under the name of the ``field`` at fault."""
+    formatted with ``params``, under the name of the ``field`` at fault, and
+    for pushes the ``areas`` (code -> item position) it is about."""
 
     field = "id"
     template = ""
 
-    def __init__(self, **params: Any) -> None:
+    def __init__(self, areas: dict[str, int] | None = None, **params: Any) -> None:
         self.params = params
+        self.areas = areas or {}
         super().__init__(self.template.format(**params))
 
 
@@ -57,12 +59,12 @@ class NoResultsForTurnout(StorageError):
 
 class UnknownAreas(StorageError):
     field = "areas"
-    template = N_("Unknown areas: {codes}")
+    template = N_("Area {code} is not an area of this election at its base level ({level}).")
 
 
 class UnknownCandidates(StorageError):
     field = "areas"
-    template = N_("Unknown candidates: {ids} (expected one of {known})")
+    template = N_("Area {code}: unknown candidates {ids} (expected some of {known}).")
 
 
 @dataclass(frozen=True)
@@ -107,13 +109,14 @@ def publish(package_id: str, result: ResultFile, reference: Reference | None = N
     return Published(state, areas)
 
 
-def push(package_id: str, areas: Sequence[dict[str, Any]], *, territory_name: str | None = None) -> int:
+def push(package_id: str, areas: Sequence[PushedArea], *, territory_name: str | None = None) -> int:
     """Write the results of some base-level areas and roll them up.
 
-    Each area is a dict with ``code``, the counts and ``candidates`` (a
-    mapping candidate key -> voix), already checked. Returns how many areas
+    The areas were checked by ``results.check_push``; this checks that they
+    and their candidates belong to the election. Returns how many areas
     changed: an area whose figures are already those published is left
-    alone, so pushing the same payload twice is one update.
+    alone, so pushing the same payload twice is one update. Raises
+    ``UnknownAreas`` / ``UnknownCandidates`` (nothing written).
     """
     state = ElectionResults.get(package_id)
     if state is None:
@@ -122,15 +125,15 @@ def push(package_id: str, areas: Sequence[dict[str, Any]], *, territory_name: st
     names = tables.table_names(state)
     with get_write_engine().begin() as connection:
         cursor = connection.connection.cursor()
-        current, votes = _current(cursor, names, base, [a["code"] for a in areas])
-        _check_known(cursor, names, areas, current)
+        current, votes = _current(cursor, names, base, [a.code for a in areas])
+        _check_known(cursor, names, base, areas, current)
         changed = [area for area in areas
-                   if current[area["code"]] != (*(area.get(c) for c in STORED_COUNTS), True)
-                   or votes.get(area["code"], {}) != area["candidates"]]
+                   if current[area.code] != (*(area.counts[c] for c in STORED_COUNTS), True)
+                   or votes.get(area.code, {}) != area.candidates]
         if not changed:
             return 0
         _write(cursor, names, base, changed)
-        rollup(cursor, names, base, territory_name=territory_name, only_codes=[a["code"] for a in changed])
+        rollup(cursor, names, base, territory_name=territory_name, only_codes=[a.code for a in changed])
     state.bump()
     model.Session.commit()
     return len(changed)
@@ -151,30 +154,34 @@ def _current(cursor: Any, names: dict[str, str], base: str, codes: list[str]) ->
     return current, votes
 
 
-def _check_known(cursor: Any, names: dict[str, str], areas: Sequence[dict[str, Any]],
+def _check_known(cursor: Any, names: dict[str, str], base: str, areas: Sequence[PushedArea],
                  current: dict[str, Any]) -> None:
-    unknown = [a["code"] for a in areas if a["code"] not in current]
+    unknown = {a.code: a.line for a in areas if a.code not in current}
     if unknown:
-        raise UnknownAreas(codes=", ".join(unknown[:20]))
+        raise UnknownAreas(unknown, code=", ".join(unknown), level=base)
     cursor.execute(f"SELECT candidate FROM {names['candidates']}")
     known = {row[0] for row in cursor.fetchall()}
-    strangers = sorted({c for a in areas for c in a["candidates"]} - known)
+    strangers = {a.code: (a.line, sorted(set(a.candidates) - known)) for a in areas if set(a.candidates) - known}
     if strangers:
-        raise UnknownCandidates(ids=", ".join(strangers), known=", ".join(sorted(known)))
+        raise UnknownCandidates(
+            {code: line for code, (line, _ids) in strangers.items()},
+            code=", ".join(strangers), ids=", ".join(sorted({i for _, ids in strangers.values() for i in ids})),
+            known=", ".join(sorted(known)[:30]),
+            by_area={code: {"ids": ", ".join(ids)} for code, (_line, ids) in strangers.items()})
 
 
-def _write(cursor: Any, names: dict[str, str], base: str, changed: list[dict[str, Any]]) -> None:
+def _write(cursor: Any, names: dict[str, str], base: str, changed: list[PushedArea]) -> None:
     now = utcnow()
     assignments = ", ".join(f"{c} = %s" for c in STORED_COUNTS)
     for area in changed:
         cursor.execute(
             f"UPDATE {names['areas']} SET {assignments}, counted = true, counted_at = %s, areas_counted = 1 "
             "WHERE level = %s AND code = %s",
-            (*(area.get(c) for c in STORED_COUNTS), now, base, area["code"]))
-        cursor.execute(f"DELETE FROM {names['votes']} WHERE level = %s AND area = %s", (base, area["code"]))
+            (*(area.counts[c] for c in STORED_COUNTS), now, base, area.code))
+        cursor.execute(f"DELETE FROM {names['votes']} WHERE level = %s AND area = %s", (base, area.code))
         tables.copy_rows(cursor, names["votes"], _VOTE_COLUMNS,
-                         ((base, area["code"], candidate, voix, tables.tsvector(area["code"], candidate))
-                          for candidate, voix in area["candidates"].items()))
+                         ((base, area.code, candidate, voix, tables.tsvector(area.code, candidate))
+                          for candidate, voix in area.candidates.items()))
 
 
 def publish_turnout(package_id: str, rows: Iterable[Any]) -> int:

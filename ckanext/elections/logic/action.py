@@ -10,9 +10,9 @@ from ckan.types import Context, DataDict
 from ckanext.elections import http_cache
 from ckanext.elections.datastore import publish, query
 from ckanext.elections.logic import schema
-from ckanext.elections.logic.validators import elections_push_areas, translate_problem
+from ckanext.elections.logic.validators import translate_problem
 from ckanext.elections.model import ElectionImport
-from ckanext.elections.results import Problem
+from ckanext.elections.results import ImportRejected, Problem, check_push
 
 __all__ = [
     "elections_election_list",
@@ -39,10 +39,26 @@ def _election(id_or_name: str) -> model.Package:
 
 def _refusal(error: publish.StorageError) -> tk.ValidationError | tk.ObjectNotFound:
     """A refusal of the storage layer, in the language of the person who asked."""
-    message = tk._(error.template).format(**error.params)
     if isinstance(error, publish.NoResultsTable):
-        return tk.ObjectNotFound(message)
-    return tk.ValidationError({error.field: [message]})
+        return tk.ObjectNotFound(tk._(error.template).format(**error.params))
+    if not error.areas:
+        return tk.ValidationError({error.field: [tk._(error.template).format(**error.params)]})
+    by_area = error.params.get("by_area", {})
+    return tk.ValidationError({error.field: [
+        {"item": line, "area": code, "code": type(error).__name__,
+         "message": tk._(error.template).format(**{**error.params, "code": code, **by_area.get(code, {})})}
+        for code, line in error.areas.items()]})
+
+
+def _push_problems(rejected: ImportRejected) -> tk.ValidationError:
+    """The problems of a push, one entry each, with the item and area they are about."""
+    errors: dict[str, Any] = {"areas": [
+        {"item": p.line, "area": p.params.get("area"), "field": p.column, "code": p.code,
+         "message": translate_problem(p)}
+        for p in rejected.problems]}
+    if rejected.omitted:
+        errors["areas_omitted"] = [rejected.omitted]
+    return tk.ValidationError(errors)
 
 
 @tk.side_effect_free
@@ -157,20 +173,31 @@ def elections_results_push(context: Context, data_dict: DataDict) -> dict[str, A
     :param id: the id or name of the election dataset
     :type id: string
     :param areas: the areas, each ``{"code", "inscrits", "votants",
-        "blancs", "nuls", "exprimes", "candidates": {candidate id: voix}}``
+        "blancs", "nuls", "exprimes", "candidates": {candidate id: voix}}``:
+        every count, as whole numbers from 0 to 2,147,483,647
+        (``abstentions`` is optional and checked)
     :type areas: list of dictionaries
+
+    A refused push answers a validation error whose ``areas`` lists each
+    problem: ``{"item" (1 for the first area), "area", "field", "code",
+    "message"}`` (``Line n`` in a message is the item); at most
+    ``ckanext.elections.max_reported_problems`` of them, ``areas_omitted``
+    counting the others.
 
     :returns: ``{"updated": number of areas changed, "progress": {"counted",
         "total"}, "version"}``
     :rtype: dictionary
     """
-    data = _validated(data_dict, schema.results_push(), context)
-    tk.check_access("elections_results_push", context, data)
+    # ``areas`` is left out of navl's way: it would flatten the list, and
+    # choke on anything that is not a dict.
+    data = _validated({k: v for k, v in data_dict.items() if k != "areas"}, schema.results_push(), context)
     package = _election(data["id"])
+    tk.check_access("elections_results_push", context, {**data, "id": package.id})
     try:
-        areas = elections_push_areas(data_dict.get("areas"))
-    except tk.Invalid as invalid:
-        raise tk.ValidationError({"areas": [invalid.error]})
+        areas = check_push(data_dict.get("areas"), max_problems=tk.config.get(
+            "ckanext.elections.max_reported_problems"))
+    except ImportRejected as rejected:
+        raise _push_problems(rejected)
     try:
         changed = publish.push(package.id, areas, territory_name=package.extras.get("territory_name"))
     except publish.StorageError as refused:

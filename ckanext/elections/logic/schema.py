@@ -34,10 +34,9 @@ def election_list(
 
 
 @validator_args
-def results_push(not_empty: Validator, ignore: Validator, elections_identifier: Validator) -> Schema:
-    # ``areas`` is a list of dicts that navl would flatten: it is checked by
-    # the elections_push_areas validator on its own.
-    return {"id": [not_empty, elections_identifier], "areas": [ignore]}
+def results_push(not_empty: Validator, elections_identifier: Validator) -> Schema:
+    # ``areas`` is checked by the domain core (results.check_push), item by item.
+    return {"id": [not_empty, elections_identifier]}
 
 
 @validator_args

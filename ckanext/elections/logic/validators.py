@@ -6,11 +6,10 @@ import json
 import re
 from typing import Any
 
-import geojson
 import ckan.plugins.toolkit as tk
+import geojson
 from ckan import model
 
-from ckanext.elections.results import COUNT_FIELDS, AreaResult, Candidate, Level, check_area
 
 __all__ = [
     "elections_candidates_shown",
@@ -88,71 +87,6 @@ def elections_sibling_election(value: Any, context: dict[str, Any]) -> Any:
 def translate_problem(problem) -> str:
     """A domain ``Problem`` in the user's language."""
     return tk._(problem.template).format(**problem.format_params())
-
-
-def elections_push_areas(value: Any) -> list[dict[str, Any]]:
-    """The ``areas`` of a push: counts and votes of some areas, checked.
-
-    Each item: ``code``, the counts (``inscrits``, ``votants``, ``blancs``,
-    ``nuls``, ``exprimes``; whole numbers, ``abstentions`` optional) and
-    ``candidates``, a mapping candidate id -> voix. The arithmetic checks of
-    file imports apply; "line" in a message is the item's position.
-    """
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            raise tk.Invalid(tk._("Not valid JSON"))
-    if isinstance(value, dict):
-        value = [value]
-    if not isinstance(value, list) or not value:
-        raise tk.Invalid(tk._("Expected a list of areas"))
-    errors: list[str] = []
-    areas: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for position, item in enumerate(value, start=1):
-        if not isinstance(item, dict) or not str(item.get("code") or "").strip():
-            errors.append(tk._("Item {n}: an area needs a code").format(n=position))
-            continue
-        code = str(item["code"]).strip()
-        if code in seen:
-            errors.append(tk._("Item {n}: area {code} is given twice").format(n=position, code=code))
-            continue
-        seen.add(code)
-        counts: dict[str, int | None] = {}
-        for field in COUNT_FIELDS:
-            raw = item.get(field)
-            if raw in (None, ""):
-                counts[field] = None
-            elif isinstance(raw, bool) or not _is_whole(raw) or int(raw) < 0:
-                errors.append(tk._("Item {n}: {field} must be a whole number ≥ 0").format(n=position, field=field))
-            else:
-                counts[field] = int(raw)
-        votes = item.get("candidates")
-        if not isinstance(votes, dict) or not votes:
-            errors.append(tk._("Item {n}: candidates must map candidate ids to votes").format(n=position))
-            continue
-        if any(isinstance(v, bool) or not _is_whole(v) or int(v) < 0 for v in votes.values()):
-            errors.append(tk._("Item {n}: votes must be whole numbers ≥ 0").format(n=position))
-            continue
-        votes = {str(k): int(v) for k, v in votes.items()}
-        area = AreaResult(
-            level=Level.BUREAU, code=code, line=position, **counts,
-            candidates=tuple(Candidate(k, k) for k in votes), voix=tuple(votes.values()),
-        )
-        errors.extend(translate_problem(p) for p in check_area(area))
-        areas.append({"code": code, **{k: v for k, v in counts.items() if k != "abstentions"},
-                      "candidates": votes})
-    if errors:
-        raise tk.Invalid("; ".join(errors))
-    return areas
-
-
-def _is_whole(value: Any) -> bool:
-    try:
-        return float(value) == int(float(value))
-    except (TypeError, ValueError):
-        return False
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")

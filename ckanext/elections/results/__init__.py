@@ -14,8 +14,9 @@ from __future__ import annotations
 from .aggregate import AreaSummary, CandidateSummary, aggregate, group_by, rollup
 from .checks import check_area
 from .detect import detect_layout
-from .importer import import_results
+from .importer import describe_file, import_results
 from .layouts import Layout
+from .limits import DEFAULT_LIMITS, LimitExceeded, Limits
 from .messages import N_, NOTES, TEMPLATES, ImportRejected, Note, Problem
 from .model import (
     COUNT_FIELDS,
@@ -37,6 +38,7 @@ from .model import (
     Status,
     Vote,
 )
+from .push import MAX_COUNT, PushedArea, check_push
 from .readers import Table, open_table
 from .reference import (
     Reference,
@@ -75,10 +77,14 @@ from .turnout import (
 )
 
 __all__ = [
+    "MAX_COUNT",
+    "PushedArea",
+    "check_push",
     "AREA_COLUMNS",
     "CANDIDATE_COLUMNS",
     "COUNT_FIELDS",
     "COUNT_LABELS",
+    "DEFAULT_LIMITS",
     "KIND_LABELS",
     "LEVEL_LABELS",
     "MAP_LEVELS",
@@ -104,6 +110,8 @@ __all__ = [
     "Kind",
     "Layout",
     "Level",
+    "LimitExceeded",
+    "Limits",
     "N_",
     "Note",
     "NuanceStanding",
@@ -128,6 +136,7 @@ __all__ = [
     "decide",
     "decide_area",
     "derive_strasbourg_cantons",
+    "describe_file",
     "detect_layout",
     "file_results",
     "group_by",
