@@ -15,21 +15,14 @@ from setuptools import find_namespace_packages, setup
 from setuptools.command.build_py import build_py
 
 HERE = pathlib.Path(__file__).parent
-I18N_DOMAINS = ("ckanext-elections", "ckanext-usagestats")
 
 
 class BuildPyWithCatalogues(build_py):
-    """Compile the ``.po`` catalogues into ``.mo`` files before packaging them."""
+    """Compile the ``.po`` catalogues into ``.mo`` files before packaging them
+    (Babel's ``compile_catalog``, configured in setup.cfg)."""
 
     def run(self):
-        from babel.messages.mofile import write_mo
-        from babel.messages.pofile import read_po
-
-        for po_path in (HERE / "i18n").glob("*/LC_MESSAGES/*.po"):
-            with po_path.open("rb") as po_file:
-                catalogue = read_po(po_file, locale=po_path.parts[-3])
-            with po_path.with_suffix(".mo").open("wb") as mo_file:
-                write_mo(mo_file, catalogue)
+        self.run_command("compile_catalog")
         super().run()
 
 

@@ -1,50 +1,45 @@
 #!/usr/bin/env bash
 # Extract the messages of both plugins into i18n/<domain>.pot and merge them
 # into the French and English catalogues (scripts/i18n.sh), or check that
-# both catalogues are complete (scripts/i18n.sh check).
+# both catalogues are complete (scripts/i18n.sh check). Babel's settings
+# are in setup.cfg and babel.cfg.
 set -euo pipefail
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BABEL=$ROOT/.venv/bin/pybabel
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
+PYTHON=$VENV/bin/python
 
 domains() { echo "ckanext-elections:ckanext/elections ckanext-usagestats:ckanext/usagestats"; }
 
 if [ "${1:-}" = check ]; then
-    status=0
-    for pair in $(domains); do
-        domain=${pair%%:*}
-        for locale in fr en; do
-            po=i18n/$locale/LC_MESSAGES/$domain.po
-            untranslated=$("$ROOT/.venv/bin/python" - "$po" <<'PY'
-import sys
+    "$PYTHON" - <<'PY'
+import pathlib, sys
 from babel.messages.pofile import read_po
-with open(sys.argv[1], "rb") as f:
-    catalogue = read_po(f)
-print(sum(1 for m in catalogue if m.id and (not m.string or m.fuzzy or
-          (isinstance(m.string, tuple) and not all(m.string)))))
+bad = 0
+for po in sorted(pathlib.Path("i18n").glob("*/LC_MESSAGES/*.po")):
+    with po.open("rb") as f:
+        missing = [m.id for m in read_po(f) if m.id and (m.fuzzy or not (
+            all(m.string) if isinstance(m.string, tuple) else m.string))]
+    if missing:
+        bad = 1
+        print(f"{po}: {len(missing)} messages untranslated or fuzzy")
+sys.exit(bad)
 PY
-)
-            if [ "$untranslated" != 0 ]; then
-                echo "$po: $untranslated messages untranslated or fuzzy"; status=1
-            fi
-        done
-    done
-    exit $status
+    exit $?
 fi
 
 for pair in $(domains); do
     domain=${pair%%:*} folder=${pair#*:}
-    "$ROOT/.venv/bin/python" scripts/i18n_extract.py "$domain" "$folder" "i18n/$domain.pot"
+    "$PYTHON" setup.py -q extract_messages --input-dirs "$folder" --output-file "i18n/$domain.pot" 2>/dev/null
     for locale in fr en; do
-        po=i18n/$locale/LC_MESSAGES/$domain.po
-        if [ -f "$po" ]; then
-            "$BABEL" update -D "$domain" -i "i18n/$domain.pot" -d i18n -l "$locale" --no-fuzzy-matching
+        if [ -f "i18n/$locale/LC_MESSAGES/$domain.po" ]; then
+            "$PYTHON" setup.py -q update_catalog -D "$domain" -i "i18n/$domain.pot" -l "$locale" 2>/dev/null
         else
-            "$BABEL" init -D "$domain" -i "i18n/$domain.pot" -d i18n -l "$locale"
+            "$PYTHON" setup.py -q init_catalog -D "$domain" -i "i18n/$domain.pot" -l "$locale" 2>/dev/null
         fi
     done
     # The messages are written in English: the English catalogue says so.
-    "$ROOT/.venv/bin/python" - "i18n/en/LC_MESSAGES/$domain.po" <<'PY'
+    "$PYTHON" - "i18n/en/LC_MESSAGES/$domain.po" <<'PY'
 import sys
 from babel.messages.pofile import read_po, write_po
 with open(sys.argv[1], "rb") as f:

@@ -21,8 +21,8 @@ def catalogue(path: pathlib.Path):
 @pytest.mark.parametrize("domain, folder", DOMAINS.items())
 def test_template_holds_every_message_of_the_code(domain, folder, tmp_path):
     extracted = tmp_path / f"{domain}.pot"
-    subprocess.run([sys.executable, "scripts/i18n_extract.py", domain, folder, str(extracted)],
-                   cwd=ROOT, check=True, capture_output=True)
+    subprocess.run([sys.executable, "setup.py", "-q", "extract_messages", "--input-dirs", folder,
+                    "--output-file", str(extracted)], cwd=ROOT, check=True, capture_output=True)
 
     in_code = {m.id for m in catalogue(extracted) if m.id}
     committed = {m.id for m in catalogue(ROOT / "i18n" / f"{domain}.pot") if m.id}

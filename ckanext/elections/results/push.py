@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .checks import check_area
-from .messages import N_, TEMPLATES, ImportRejected, ProblemCollector
+from .messages import N_, TEMPLATES, ProblemCollector
 from .model import STORED_COUNTS, AreaResult, Candidate, Level
 
 __all__ = ["MAX_COUNT", "PushedArea", "check_push"]
@@ -87,14 +87,7 @@ def _code(item: Mapping[str, Any], line: int, problems: ProblemCollector) -> str
     return code.strip()
 
 
-def _area(item: Any, line: int, problems: ProblemCollector) -> PushedArea | None:
-    if not isinstance(item, Mapping):
-        problems.add("push_not_an_object", line, None, kind=_kind(item))
-        return None
-    before = problems.total
-    code = _code(item, line, problems)
-    if code is None:
-        return None
+def _counts(item: Mapping[str, Any], line: int, code: str, problems: ProblemCollector) -> dict[str, int]:
     counts: dict[str, int] = {}
     for field in STORED_COUNTS:
         if item.get(field) in (None, ""):
@@ -103,18 +96,34 @@ def _area(item: Any, line: int, problems: ProblemCollector) -> PushedArea | None
         count = _checked_count(item[field], line, field, code, problems)
         if count is not None:
             counts[field] = count
+    return counts
+
+
+def _votes(votes: Any, line: int, code: str, problems: ProblemCollector) -> dict[str, int]:
+    if not isinstance(votes, Mapping) or not votes:
+        problems.add("push_no_candidates", line, "candidates", area=code)
+        return {}
+    candidates: dict[str, int] = {}
+    for key, value in votes.items():
+        count = _checked_count(value, line, f"candidates.{key}", code, problems)
+        if count is not None:
+            candidates[str(key)] = count
+    return candidates
+
+
+def _area(item: Any, line: int, problems: ProblemCollector) -> PushedArea | None:
+    if not isinstance(item, Mapping):
+        problems.add("push_not_an_object", line, None, kind=_kind(item))
+        return None
+    before = problems.total
+    code = _code(item, line, problems)
+    if code is None:
+        return None
+    counts = _counts(item, line, code, problems)
     abstentions = None
     if item.get("abstentions") not in (None, ""):
         abstentions = _checked_count(item["abstentions"], line, "abstentions", code, problems)
-    votes = item.get("candidates")
-    candidates: dict[str, int] = {}
-    if not isinstance(votes, Mapping) or not votes:
-        problems.add("push_no_candidates", line, "candidates", area=code)
-    else:
-        for key, value in votes.items():
-            count = _checked_count(value, line, f"candidates.{key}", code, problems)
-            if count is not None:
-                candidates[str(key)] = count
+    candidates = _votes(item.get("candidates"), line, code, problems)
     if problems.total > before:
         return None
     area = AreaResult(level=Level.BUREAU, code=code, line=line, abstentions=abstentions, **counts,

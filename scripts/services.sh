@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# The local services, supervised by supervisord (Debian's "supervisor"):
+# PostgreSQL, Redis, Solr 9, CKAN's web processes and worker, and nginx in
+# front of them. All on 127.0.0.1, all state in .state/, all logs in
+# .state/logs/. supervisord restarts whatever stops unexpectedly.
+#
+#   scripts/services.sh start [base|portal|test]   base: PostgreSQL, Redis, Solr
+#                                                 portal: base + web, worker, nginx
+#                                                 test: base + the tests' nginx
+#   scripts/services.sh stop                      stop everything
+#   scripts/services.sh status                    what runs
+#   scripts/services.sh logs NAME                 follow a program's log
+#   scripts/services.sh restart NAME              restart one program
+#
+# WEB=2 runs two CKAN web processes behind nginx.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+SUPERVISOR_CONF=$STATE/supervisor/supervisord.conf
+ctl() { supervisorctl -c "$SUPERVISOR_CONF" "$@"; }
+supervisor_running() { [ -S "$RUN/supervisor.sock" ] && ctl pid >/dev/null 2>&1; }
+
+render() { # render TEMPLATE OUTPUT: fill in the ${NAMES} that the template uses
+    local names
+    names=$(grep -o '\${[A-Z_]*}' "$1" | sort -u | tr '\n' ' ')
+    mkdir -p "$(dirname "$2")"
+    envsubst "$names" <"$1" >"$2.new"
+    if cmp -s "$2.new" "$2"; then rm "$2.new"; else mv "$2.new" "$2"; fi
+}
+
+render_configs() {
+    local pg; pg=$(pg_dir)
+    export ROOT STATE LOGS VENV PG_BIN PG_PORT REDIS_PORT SOLR_PORT SOLR_CORES PORTAL_INI WEB WEB_PORT_FIRST
+    export PG_DATA=$pg/data PG_SOCKET=$pg/socket
+    export IDENTIFIER="ckanext-elections:$ROOT"
+    export PG_AS_OWNER="" NGINX_USER=""
+    if is_root; then
+        PG_AS_OWNER="setpriv --reuid=postgres --regid=postgres --init-groups "
+        # Workers read the checkout's files (webassets), wherever it is.
+        NGINX_USER="user root;"
+    fi
+    render "$ROOT/deploy/supervisord.conf.in" "$SUPERVISOR_CONF"
+    export MAX_BODY=210m
+    local name
+    for name in portal test; do
+        export NAME=$name
+        if [ "$name" = portal ]; then
+            export LISTEN=127.0.0.1:$PORTAL_PORT WEBASSETS=$STATE/storage/webassets
+            UPSTREAM_SERVERS=$(for ((i = 0; i < WEB; i++)); do
+                printf '        server 127.0.0.1:%s max_fails=0;\n' $((WEB_PORT_FIRST + i)); done)
+        else
+            export LISTEN=127.0.0.1:$TEST_PROXY_PORT WEBASSETS=$STATE/storage-test/webassets
+            UPSTREAM_SERVERS=$(printf '        server 127.0.0.1:%s max_fails=0;\n' "$TEST_LIVE_PORT")
+        fi
+        export UPSTREAM_SERVERS USAGE_LOG=""
+        render "$ROOT/deploy/nginx.conf.in" "$STATE/nginx/$name.conf"
+        render "$ROOT/deploy/nginx-microcache.conf.in" "$STATE/nginx/microcache-$name.conf"
+        mkdir -p "$STATE/nginx/$name-tmp" "$STATE/nginx/$name-cache"
+    done
+}
+
+prepare_postgres() {
+    local pg; pg=$(pg_dir)
+    if [ ! -f "$pg/data/PG_VERSION" ]; then
+        say "Initialising PostgreSQL in $pg"
+        as_pg "$PG_BIN/initdb" -D "$pg/data" -U postgres -E UTF8 --locale=C.UTF-8 \
+            --auth-local=trust --auth-host=scram-sha-256 >"$pg/initdb.log" 2>&1 \
+            || die "initdb failed, see $pg/initdb.log"
+    fi
+    as_pg mkdir -p "$pg/socket"
+}
+
+sync_file() { cmp -s "$1" "$2" 2>/dev/null || cp "$1" "$2"; }
+
+prepare_solr() {
+    local home=$STATE/solr/home conf=$STATE/solr/home/configsets/ckan/conf
+    mkdir -p "$conf" "$home/lib"
+    sync_file "$ROOT/solr/conf/solr.xml" "$home/solr.xml"
+    local f core
+    for f in solrconfig.xml synonyms.txt protwords.txt; do
+        sync_file "$ROOT/solr/conf/$f" "$conf/$f"
+    done
+    "$VENV/bin/python" "$ROOT/scripts/solr_schema.py" "$conf/schema.xml"
+    for core in ${SOLR_CORES//,/ }; do
+        mkdir -p "$home/$core"
+        printf 'name=%s\nconfigSet=ckan\n' "$core" >"$home/$core/core.properties.new"
+        sync_file "$home/$core/core.properties.new" "$home/$core/core.properties"
+        rm -f "$home/$core/core.properties.new"
+    done
+}
+
+# A port taken by a program this supervisor does not run would make one of
+# ours fail in a loop: name it instead.
+check_port() { # check_port PORT NAME
+    port_open "$1" || return 0
+    local holder
+    holder=$(ss -ltnpH "sport = :$1" 2>/dev/null | grep -o 'users:(([^)]*' | head -1 | cut -d'"' -f2)
+    die "port $1 ($2) is taken by ${holder:-another program}; stop it or free the port (make down stops ours)"
+}
+
+start_supervisor() {
+    render_configs
+    if supervisor_running; then
+        ctl reread >/dev/null && ctl update >/dev/null
+        return 0
+    fi
+    check_port "$PG_PORT" PostgreSQL
+    check_port "$REDIS_PORT" Redis
+    check_port "$SOLR_PORT" Solr
+    rm -f "$RUN/supervisor.sock"
+    say "Starting supervisord (.state/supervisor/supervisord.conf)"
+    supervisord -c "$SUPERVISOR_CONF" || die "supervisord did not start, see $LOGS/supervisord.log"
+    wait_for 20 ctl pid || die "supervisord does not answer, see $LOGS/supervisord.log"
+}
+
+start_programs() { # start_programs NAME...
+    local program output
+    for program in "$@"; do
+        if ! output=$(ctl start "$program" 2>&1) && ! grep -q "already started" <<<"$output"; then
+            die "$program did not start: $output
+$(ctl tail "${program%%:*}" stderr 2>/dev/null | tail -20)"
+        fi
+    done
+}
+
+wait_base() {
+    wait_for 60 as_pg "$PG_BIN/pg_isready" -q -h "$(pg_dir)/socket" -p "$PG_PORT" \
+        || die "PostgreSQL does not answer, see $LOGS/postgresql.log"
+    wait_for 20 redis-cli -p "$REDIS_PORT" ping || die "Redis does not answer, see $LOGS/redis.log"
+    local deadline=$((SECONDS + 240)) core
+    until grep -q "Solr ready" "$LOGS/solr.log" 2>/dev/null && curl -fsS "http://127.0.0.1:$SOLR_PORT/solr/ckan/admin/ping" >/dev/null 2>&1; do
+        if grep -q "SOLR CORE FAILED" "$LOGS/solr.log" 2>/dev/null; then
+            ctl stop solr >/dev/null 2>&1 || true
+            die "Solr cannot load a core: $(grep -h 'SOLR CORE FAILED' "$LOGS/solr.log" | tail -1)"
+        fi
+        [ $SECONDS -lt $deadline ] || die "Solr did not start within 240 s, see $LOGS/solr.log"
+        sleep 1
+    done
+    for core in ${SOLR_CORES//,/ }; do
+        curl -fsS "http://127.0.0.1:$SOLR_PORT/solr/$core/admin/ping" >/dev/null 2>&1 \
+            || die "Solr core $core does not answer, see $LOGS/solr.log"
+    done
+}
+
+start_base() {
+    mkdir -p "$LOGS" "$RUN" "$STATE/redis"
+    prepare_postgres
+    prepare_solr
+    start_supervisor
+    # A restart of Solr rewrites its log: forget the previous "Solr ready".
+    ctl status solr >/dev/null 2>&1 || : >"$LOGS/solr.log"
+    start_programs postgres redis solr
+    wait_base
+}
+
+start_portal() {
+    [ -f "$PORTAL_INI" ] || die "no ckan.ini yet: run make up"
+    check_nginx_port "$PORTAL_PORT" nginx
+    start_programs "web:*" worker nginx
+    local i
+    for ((i = 0; i < WEB; i++)); do
+        wait_for 120 curl -fsS "http://127.0.0.1:$((WEB_PORT_FIRST + i))/api/3/action/status_show" \
+            || die "CKAN does not answer on port $((WEB_PORT_FIRST + i)), see $LOGS/web-$((WEB_PORT_FIRST + i)).log"
+    done
+    wait_for 30 curl -fsS "http://127.0.0.1:$PORTAL_PORT/api/3/action/status_show" \
+        || die "nginx does not answer on port $PORTAL_PORT, see $LOGS/nginx-portal-error.log"
+}
+
+check_nginx_port() { # check_nginx_port PORT PROGRAM: free, or already ours
+    ctl status "$2" 2>/dev/null | grep -q RUNNING && return 0
+    check_port "$1" "$2"
+}
+
+cmd_start() {
+    case "${1:-portal}" in
+        base) start_base ;;
+        portal) start_base; start_portal ;;
+        test) start_base; check_nginx_port "$TEST_PROXY_PORT" nginx-test; start_programs nginx-test ;;
+        *) die "start what? base, portal or test" ;;
+    esac
+}
+
+cmd_stop() {
+    if supervisor_running; then
+        say "Stopping every service"
+        ctl shutdown >/dev/null
+        wait_for 90 bash -c "! [ -S '$RUN/supervisor.sock' ] || ! supervisorctl -c '$SUPERVISOR_CONF' pid" || true
+    fi
+}
+
+cmd_status() {
+    if supervisor_running; then ctl status || true; else echo "nothing runs (make up starts the portal)"; fi
+}
+
+case "${1:-}" in
+    start) shift; cmd_start "$@" ;;
+    stop) cmd_stop ;;
+    status) cmd_status ;;
+    logs) shift; supervisor_running || die "nothing runs"; ctl tail -f "${1:?which program?}" ;;
+    restart) shift; supervisor_running || die "nothing runs"; render_configs; ctl restart "${1:?which program?}" ;;
+    *) sed -n '2,16p' "$0" >&2; exit 64 ;;
+esac
