@@ -10,13 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 import ckan.plugins.toolkit as tk
+from ckan import model
+
 from ckanext.elections.results import model as vocabulary
 from ckanext.elections.utils import user_context
 
 __all__ = [
+    "elections_embed_views",
     "elections_import_outcome",
     "elections_kind_choices",
     "elections_level_choices",
+    "elections_live_results_url",
     "elections_status_choices",
     "elections_vocabulary",
 ]
@@ -58,3 +62,35 @@ def elections_vocabulary() -> dict[str, Any]:
                      for status, (short, long) in vocabulary.STATUS_LABELS.items()},
         "counts": {name: tk._(label) for name, label in vocabulary.COUNT_LABELS.items()},
     }
+
+
+_EMBEDDABLE = ("elections_results_view", "elections_summary_widget", "elections_map_widget",
+               "elections_participation_widget")
+
+
+def elections_embed_views(package: dict[str, Any], resource_id: str) -> list[dict[str, Any]]:
+    """The election views of a resource, for its embed dialog: id, type,
+    title and embed URL of each."""
+    try:
+        views = tk.get_action("resource_view_list")(user_context(), {"id": resource_id})
+    except (tk.NotAuthorized, tk.ObjectNotFound):
+        return []
+    return [{"id": view["id"], "type": view["view_type"], "title": view["title"],
+             "url": tk.url_for(f"{package['type']}_resource.view", id=package["name"], resource_id=resource_id, locale="default",
+                               view_id=view["id"], qualified=True)}
+            for view in views if view["view_type"] in _EMBEDDABLE]
+
+
+def elections_live_results_url(package: dict[str, Any]) -> str | None:
+    """The page of the first "Live results" view of an election, for the
+    links to it from the dataset page and the list of elections (one query:
+    the package is already one the reader may see)."""
+    found = (model.Session.query(model.ResourceView.id, model.ResourceView.resource_id)
+             .join(model.Resource, model.Resource.id == model.ResourceView.resource_id)
+             .filter(model.Resource.package_id == package["id"], model.Resource.state == "active",
+                     model.ResourceView.view_type == "elections_results_view")
+             .order_by(model.Resource.position, model.ResourceView.order).first())
+    if found is None:
+        return None
+    return tk.url_for(f"{package.get('type') or 'election'}_resource.read", id=package["name"],
+                      resource_id=found.resource_id, view_id=found.id)

@@ -137,7 +137,9 @@ class TestPhonesAndScreens:
         page.screenshot(path=str(SHOTS / "elections_results_view-1366.png"), full_page=True)
 
         open_view(page, night.view("elections_summary_widget", big_screen=True))
-        assert page.evaluate("getComputedStyle(document.documentElement).fontSize") == "24px"
+        assert page.evaluate("document.documentElement.classList.contains('is-screen')")
+        assert page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)") > 16
+        assert page.evaluate("document.documentElement.scrollHeight") <= DESKTOP["height"]
         page.screenshot(path=str(SHOTS / "summary-big-1366.png"))
 
     def test_french_numbers(self, page, night):

@@ -51,8 +51,12 @@ this.ckan.module("elections-controls", function ($) {
       var state = payload.state;
       var self = this;
       var render = this.sandbox.elections();
-      var levels = payload.levels || [];
-      if (this.levels.children().length !== levels.length) {
+      // A level without outlines has nothing to draw on the map.
+      var boundaries = payload.election.boundaries || {};
+      var levels = $.grep(payload.levels || [], function (level) {
+        return boundaries[level] || level === state.level;
+      });
+      if (this.levels.children().map(function () { return this.getAttribute("data-level"); }).get().join() !== levels.join()) {
         this.levels.empty();
         $.each(levels, function (i, level) {
           self.levels.append($("<button>", {type: "button", "class": "el-button", "data-level": level,

@@ -22,6 +22,7 @@ this.ckan.module("elections-detail", function ($) {
       this.sandbox.subscribe("elections:results", this._onResults);
       this.el.on("click", "[data-role=drill]", this._onDrill);
       this.el.on("click", "[data-role=close]", this._onClose);
+      this.el.on("click", "[data-role=bars-png]", this._onPng);
     },
 
     _onResults: function (payload) {
@@ -46,6 +47,33 @@ this.ckan.module("elections-detail", function ($) {
         parts.push($("<p>", {"class": "el-hint", text: payload.loading ? this._("Loading…") : this._("No results yet.")}));
       }
       this.el.empty().append(parts);
+      this._follow(state.area, Boolean(chosen));
+    },
+
+    /* A tap on the map, a row of the table or a search: the figures come
+     * into view and take the focus (on a phone they are above the map).
+     * Not on the first paint: a link to an area must not steal the focus. */
+    _follow: function (area, shown) {
+      var first = this.area === undefined;
+      var changed = area !== this.area;
+      var closing = this.closing;
+      this.area = area;
+      this.closing = false;
+      // An area left for another level (a drill-down) leaves the focus to the map.
+      if (first || !changed || (!area && !closing) || $(document.documentElement).hasClass("is-screen")) {
+        return;
+      }
+      var title = this.el.find(area && shown ? ".el-card--area .el-card-title" : ".el-card-title").first();
+      if (!title.length) {
+        return;
+      }
+      title.attr("tabindex", "-1");
+      var box = title.closest(".el-card")[0].getBoundingClientRect();
+      if (box.top < 0 || box.top > window.innerHeight - 80) {
+        title.closest(".el-card")[0].scrollIntoView({
+          block: "start", behavior: window.matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth"});
+      }
+      title[0].focus({preventScroll: true});
     },
 
     _canDrill: function (payload, area) {
@@ -58,7 +86,22 @@ this.ckan.module("elections-detail", function ($) {
       this.sandbox.publish("elections:select", {level: "bureau", canton: code, area: ""});
     },
 
+    _onPng: function (event) {
+      var code = $(event.currentTarget).attr("data-code");
+      var payload = this.payload;
+      var answers = [payload.territory, payload.areas, payload.canton];
+      var area = null;
+      $.each(answers, function (i, answer) {
+        area = area || $.grep(answer ? answer.areas : [], function (a) { return a.code === code; })[0];
+      });
+      if (area) {
+        this.sandbox.electionsExport.barsPng(area.name || area.code, area.candidates, this.sandbox.elections(),
+                                             [payload.state.election, area.code].join("-") + ".png");
+      }
+    },
+
     _onClose: function () {
+      this.closing = true;
       this.sandbox.publish("elections:select", {area: ""});
     },
 
@@ -76,7 +119,10 @@ this.ckan.module("elections-detail", function ($) {
       }
       card.append(heading, $("<p>", {"class": "el-card-status", text: this._counted(area)}));
       if (area.votants) {
-        card.append(this._figures(area), render.bars(area.candidates, this._("Votes by candidate")));
+        card.append(this._figures(area), render.bars(area.candidates, this._("Votes by candidate")),
+          $("<p>", {"class": "el-download"}).append($("<button>", {
+            type: "button", "class": "el-button el-button--small", "data-role": "bars-png", "data-code": area.code,
+            text: this._("Download the bars (PNG)")})));
       }
       if (options.drill) {
         card.append($("<p>").append($("<button>", {

@@ -29,6 +29,20 @@ this.ckan.module("elections-live", function ($) {
 
   var MODES = ["leader", "participation", "candidate"];
 
+  /* JSON with sorted keys: the page's copy (Jinja's tojson) sorts them, the
+   * API does not. */
+  function canonical(value) {
+    return JSON.stringify(value, function (key, item) {
+      if (!item || typeof item !== "object" || Array.isArray(item)) {
+        return item;
+      }
+      return Object.keys(item).sort().reduce(function (sorted, name) {
+        sorted[name] = item[name];
+        return sorted;
+      }, {});
+    });
+  }
+
   return {
     options: {
       api: "",
@@ -41,6 +55,7 @@ this.ckan.module("elections-live", function ($) {
       maxBackoff: 300,
       initial: "",
       queries: "territory level",
+      urls: {},
       fitFrame: false
     },
 
@@ -50,17 +65,25 @@ this.ckan.module("elections-live", function ($) {
       this.cache = {};
       this.failures = this.skew = 0;
       this.staleSince = this.error = this.lastAnswer = this.nextAt = null;
+      var urls = this.options.urls || {};
+      $.each(this.options.elections || [], function (i, election) {
+        election.url = String(urls.dataset || "").replace("__election__", encodeURIComponent(election.name));
+        election.csv = String(urls.csv || "").replace("__election__", encodeURIComponent(election.name));
+      });
       this.state = this._stateFromHash(this._defaultState());
       this._seedCache();
 
       this.sandbox.subscribe("elections:select", this._onSelect);
       this.el.on("click", "[data-election]", this._onElectionClick);
+      this.el.on("change", "[data-role=election-select]", this._onElectionClick);
       $(document).on("visibilitychange", this._onVisibility);
       $(window).on("hashchange", this._onHashChange);
       window.setInterval(this._onTick, 1000);
-      if (this.options.fitFrame && window.ResizeObserver) {
-        var render = this.sandbox.elections();
-        new window.ResizeObserver(function () { render.fitFrame(); }).observe(document.body);
+      var render = this.sandbox.elections();
+      var fit = Boolean(this.options.fitFrame);
+      if (window.parent !== window && window.ResizeObserver) {
+        new window.ResizeObserver(function () { render.fitFrame(fit); }).observe(document.body);
+        $(window).on("message", function (event) { render.onFrameMessage(event.originalEvent, fit); });
       }
       // Let the modules inside this one subscribe before the first publish.
       window.setTimeout(this._onStart, 0);
@@ -69,7 +92,16 @@ this.ckan.module("elections-live", function ($) {
     // ------------------------------------------------------------------
     // Selection
 
+    /* The view's settings, overridden by the embed URL's query (?level=…). */
     _defaultState: function () {
+      if (!this.defaults) {
+        var settings = this._settings();
+        this.defaults = this._valid(this._read(new URLSearchParams(window.location.search), settings), settings);
+      }
+      return $.extend({}, this.defaults);
+    },
+
+    _settings: function () {
       var elections = this.options.elections || [];
       return {
         election: elections.length ? elections[0].name : "",
@@ -83,11 +115,18 @@ this.ckan.module("elections-live", function ($) {
     },
 
     _stateFromHash: function (state) {
-      var params = new URLSearchParams(window.location.hash.replace(/^#/, ""));
-      var next = $.extend({}, state);
+      return this._valid(this._read(new URLSearchParams(window.location.hash.replace(/^#/, "")), state), state);
+    },
+
+    _read: function (params, state) {
+      var next = {};
       $.each(state, function (key) {
         next[key] = params.has(key) ? params.get(key) : state[key];
       });
+      return next;
+    },
+
+    _valid: function (next, state) {
       var valid = {
         election: Boolean(this._election(next.election)),
         level: (this.options.levels || []).indexOf(next.level) >= 0,
@@ -124,7 +163,7 @@ this.ckan.module("elections-live", function ($) {
 
     _onElectionClick: function (event) {
       event.preventDefault();
-      var name = $(event.currentTarget).attr("data-election");
+      var name = $(event.currentTarget).attr("data-election") || $(event.currentTarget).val();
       if (name !== this.state.election) {
         // Areas and candidates differ from one election to the other.
         this._select($.extend({}, this.state, {election: name, area: "", candidate: ""}));
@@ -183,7 +222,7 @@ this.ckan.module("elections-live", function ($) {
       } catch (error) {
         // The first poll fetches everything.
       }
-      var name = this._defaultState().election;
+      var name = this._settings().election;
       var cache = this.cache;
       $.each(initial || {}, function (level, answer) {
         if (answer) {
@@ -293,10 +332,13 @@ this.ckan.module("elections-live", function ($) {
           failure.status = response.status;
           throw failure;
         }
-        return response.json().then(function (body) {
-          self.cache[query.key] = {etag: response.headers.get("ETag"), data: body.result};
+        return response.text().then(function (text) {
+          var result = JSON.parse(text).result;
+          var before = entry ? canonical(entry.data) : null;
+          self.cache[query.key] = {etag: response.headers.get("ETag"), data: result};
           self.lastSuccess = Date.now();
-          return true;
+          // The first poll after the page's own copy brings validators, not news.
+          return canonical(result) !== before;
         });
       });
     },
@@ -334,15 +376,13 @@ this.ckan.module("elections-live", function ($) {
         this.sandbox.elections().announce(this.el, main);
       }
       this.sandbox.publish("elections:results", payload);
-      if (this.options.fitFrame) {
-        this.sandbox.elections().fitFrame();
-      }
+      this.sandbox.elections().fitFrame(Boolean(this.options.fitFrame));
     },
 
     _renderHeader: function () {
       this.sandbox.elections().header(this.el, this._election(this.state.election), {
         answer: this.lastAnswer, skew: this.skew, inFlight: this.inFlight, nextAt: this.nextAt,
-        staleSince: this.staleSince, error: this.error
+        staleSince: this.staleSince, error: this.error, level: this.state.level
       });
     },
 

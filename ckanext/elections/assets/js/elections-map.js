@@ -44,12 +44,17 @@ this.ckan.module("elections-map", function ($) {
       var tiles = typeof this.options.tileUrl === "string" ? this.options.tileUrl : "";
       this.map = L.map(this.canvas[0], {
         attributionControl: Boolean(tiles),
+        zoomControl: false,
         scrollWheelZoom: false,
-        // One finger scrolls the page on phones; the buttons zoom.
+        // One finger scrolls the page on phones until the map is zoomed in
+        // (then it pans: see _onZoom); the buttons zoom.
         dragging: !L.Browser.mobile,
         zoomSnap: 0.25,
         renderer: L.svg({padding: 0.2})
       }).setView([46.6, 2.4], 5);
+      L.control.zoom({zoomInTitle: this._("Zoom in"), zoomOutTitle: this._("Zoom out")}).addTo(this.map);
+      this.map.on("zoomend", this._onZoom);
+      this.map.on("zoomstart", $.proxy(function () { this._ring(null); }, this));
       if (tiles) {
         var given = this.options.tileAttribution;
         var attribution = $("<span>").text(typeof given === "string" ? given : "").html();
@@ -58,6 +63,13 @@ this.ckan.module("elections-map", function ($) {
       }
       this.sandbox.subscribe("elections:results", this._onResults);
       this.sandbox.subscribe("elections:resize", this._onResize);
+      this.el.on("click", "[data-role=png]", this._onPng);
+    },
+
+    _onZoom: function () {
+      if (L.Browser.mobile && this.fitZoom !== undefined) {
+        this.map.dragging[this.map.getZoom() > this.fitZoom + 0.1 ? "enable" : "disable"]();
+      }
     },
 
     _onResize: function () {
@@ -91,6 +103,7 @@ this.ckan.module("elections-map", function ($) {
     _showNotice: function (text) {
       this.notice.text(text).prop("hidden", !text);
       this.canvas.toggleClass("is-empty", Boolean(text));
+      this.legend.prop("hidden", Boolean(text));
       if (text && this.layer) {
         this.map.removeLayer(this.layer);
         this.layer = null;
@@ -151,27 +164,37 @@ this.ckan.module("elections-map", function ($) {
                 self._choose(layer.areaCode);
               }
             });
+            // Drawn last, the focused outline is not hidden under its neighbours'.
+            L.DomEvent.on(path, "focus", function () { self._ring(path); });
+            L.DomEvent.on(path, "blur", function () { self._ring(null); });
           }
         });
         this._fit();
+        if (this.drilled !== state.canton) {
+          this._drilled(state.canton);
+        }
       }
       var scale = this._scale(payload, areas);
       this.layer.eachLayer(function (layer) {
         var area = byCode[layer.areaCode];
         var selected = Boolean(state.area) && layer.areaCode === state.area;
         var fill = area ? scale.colour(area) : null;
-        var partial = area && area.progress && area.progress.counted > 0 &&
-          area.progress.counted < area.progress.total;
+        // Partly counted: a dashed outline, never a lighter fill (lightness
+        // is the value itself in the participation and share modes).
+        var partial = Boolean(area && area.progress && area.progress.counted > 0 &&
+          area.progress.counted < area.progress.total);
         layer.setStyle({
-          color: selected ? "#111111" : "#ffffff",
-          weight: selected ? 3 : 1.2,
+          color: selected ? "#111111" : partial ? "#1a1a1a" : "#ffffff",
+          weight: selected ? 3 : partial ? 1.6 : 1.2,
+          dashArray: partial && !selected ? "4 3" : null,
           opacity: 1,
           fillColor: fill || AWAITED,
-          fillOpacity: fill ? (partial ? 0.55 : 0.9) : 1
+          fillOpacity: fill ? 0.9 : 1
         });
         var path = layer.getElement();
         if (path) {
           L.DomUtil[fill ? "removeClass" : "addClass"](path, "is-awaited");
+          L.DomUtil[partial ? "addClass" : "removeClass"](path, "is-partial");
           path.setAttribute("aria-pressed", selected ? "true" : "false");
           path.setAttribute("aria-label", self._describe(payload, area, layer.areaCode));
         }
@@ -182,11 +205,46 @@ this.ckan.module("elections-map", function ($) {
       this._legend(payload, scale);
     },
 
+    /* The focus ring, drawn over every shape (the focused shape itself
+     * cannot move to the front: moving it would drop its focus or its click). */
+    _ring: function (path) {
+      $(this.ring).remove();
+      this.ring = null;
+      if (path && path.parentNode) {
+        this.ring = path.cloneNode(false);
+        this.ring.removeAttribute("tabindex");
+        this.ring.removeAttribute("role");
+        this.ring.removeAttribute("aria-label");
+        this.ring.removeAttribute("aria-pressed");
+        this.ring.setAttribute("aria-hidden", "true");
+        this.ring.setAttribute("class", "el-focus-ring");
+        path.parentNode.appendChild(this.ring);
+      }
+    },
+
     _fit: function () {
       var bounds = this.layer.getBounds();
       if (bounds.isValid()) {
         this.map.fitBounds(bounds, {padding: [6, 6]});
+        this.fitZoom = this.map.getZoom();
+        this._onZoom();
       }
+    },
+
+    /* After a drill-down (or the way back), the new map is brought into
+     * view and given the focus, where the button that asked for it was. */
+    _drilled: function (canton) {
+      var first = this.drilled === undefined;
+      this.drilled = canton;
+      if (first || $(document.documentElement).hasClass("is-screen")) {
+        return;
+      }
+      var block = this.el[0];
+      var box = block.getBoundingClientRect();
+      if (box.top < 0 || box.bottom > window.innerHeight) {
+        block.scrollIntoView({block: "start", behavior: window.matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth"});
+      }
+      this.canvas.attr("aria-label", this._("Map of the results"))[0].focus({preventScroll: true});
     },
 
     _choose: function (code) {
@@ -274,8 +332,11 @@ this.ckan.module("elections-map", function ($) {
       } else {
         var leaders = {};
         var order = [];
+        // Only what the map draws: after a drill-down, the canton's bureaux.
+        var drawn = {};
+        this.layer.eachLayer(function (layer) { drawn[layer.areaCode] = true; });
         $.each(payload.areas ? payload.areas.areas : [], function (i, area) {
-          var first = area.leader && area.candidates[0];
+          var first = drawn[area.code] && area.leader && area.candidates[0];
           if (first) {
             var key = first.id + "|" + first.name;
             if (!leaders[key]) {
@@ -294,16 +355,24 @@ this.ckan.module("elections-map", function ($) {
                           entry.count, {label: label})));
         });
       }
-      list.append(this._legendItem(null, this._("Awaited")));
+      list.append(this._legendItem(null, this._("Awaited")),
+                  this._legendItem(null, this._("Partly counted (dashed outline)"), "is-partial"));
       this.legend.empty().append(
         $("<p>", {"class": "el-legend-title", text: scale.title}), list,
-        $("<p>", {"class": "el-legend-note", text: this.options.table === true
-          ? this._("Lighter: partly counted. The table below gives every figure.")
-          : this._("Lighter: partly counted.")}));
+        this.options.table === true
+          ? $("<p>", {"class": "el-legend-note", text: this._("The table below gives every figure.")}) : null,
+        $("<p>", {"class": "el-download"}).append($("<button>", {
+          type: "button", "class": "el-button el-button--small", "data-role": "png", text: this._("Download the map (PNG)")})));
     },
 
-    _legendItem: function (colour, text) {
-      var swatch = $("<span>", {"class": "el-swatch" + (colour ? "" : " is-awaited"), "aria-hidden": "true"});
+    _onPng: function () {
+      var state = this.payload.state;
+      this.sandbox.electionsExport.mapPng(this.canvas.find("svg")[0],
+        [state.election, state.level, state.canton].filter(Boolean).join("-") + ".png");
+    },
+
+    _legendItem: function (colour, text, kind) {
+      var swatch = $("<span>", {"class": "el-swatch " + (colour ? "" : kind || "is-awaited"), "aria-hidden": "true"});
       if (colour) {
         swatch.css("background-color", colour);
       }

@@ -19,6 +19,7 @@ this.ckan.module("elections-table", function ($) {
       this.sandbox.subscribe("elections:results", this._onResults);
       this.el.on("click", "[data-sort]", this._onSort);
       this.el.on("click", "[data-area]", this._onArea);
+      this.el.on("click", "[data-role=table-csv]", this._onCsv);
     },
 
     _columns: function () {
@@ -41,7 +42,11 @@ this.ckan.module("elections-table", function ($) {
       this.caption = $("<caption>");
       this.body = $("<tbody>");
       this.el.empty().append($("<div>", {"class": "el-table-wrap"}).append(
-        $("<table>", {"class": "el-table"}).append(this.caption, $("<thead>").append(row), this.body)));
+        $("<table>", {"class": "el-table"}).append(this.caption, $("<thead>").append(row), this.body)),
+        $("<p>", {"class": "el-download"}).append(
+          $("<button>", {type: "button", "class": "el-button el-button--small", "data-role": "table-csv",
+                         text: this._("Download this table (CSV)")}), " ",
+          $("<a>", {"data-role": "csv", href: "#", text: this._("Every figure of this level (CSV)")})));
     },
 
     _onSort: function (event) {
@@ -103,8 +108,9 @@ this.ckan.module("elections-table", function ($) {
         var selected = area.code === state.area;
         var leader = $("<td>");
         if (first) {
-          leader.append($("<span>", {"class": "el-swatch", "aria-hidden": "true"}).css("background-color", render.colour(first)),
-                        $("<span>", {text: first.name}),
+          leader.append($("<span>", {"class": "el-leader"}).append(
+                          $("<span>", {"class": "el-swatch", "aria-hidden": "true"}).css("background-color", render.colour(first)),
+                          $("<span>", {"class": "el-leader-name", title: first.name, text: first.name})),
                         $("<small>", {"class": "is-narrow", text: " " + render.percent(first.pct_exprimes)}));
         } else {
           leader.text("–");
@@ -123,6 +129,21 @@ this.ckan.module("elections-table", function ($) {
         rows = [$("<tr>").append($("<td>", {colspan: 5, text: payload.loading ? this._("Loading…") : this._("No results yet.")}))[0]];
       }
       this.body.empty().append(rows);
+      this.shown = areas;
+    },
+
+    /* What the table shows, in its order. */
+    _onCsv: function () {
+      var render = this.sandbox.elections();
+      var state = this.payload.state;
+      var rows = [["code", this._("Area"), this._("Counted"), render.count("participation"), this._("Leading"), this._("Share")]];
+      $.each(this.shown || [], function (i, area) {
+        var first = area.leader ? area.candidates[0] : null;
+        var progress = area.progress || {};
+        rows.push([area.code, area.name, progress.total ? progress.counted + "/" + progress.total : (area.counted ? 1 : 0),
+                   area.votants ? area.participation : "", first ? first.name : "", first ? first.pct_exprimes : ""]);
+      });
+      this.sandbox.electionsExport.csv(rows, [state.election, state.level, state.canton].filter(Boolean).join("-") + ".csv");
     },
 
     _counted: function (area, render) {
