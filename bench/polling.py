@@ -23,8 +23,7 @@ import threading
 import time
 
 import requests
-
-from views_bytes import REGIONALES, ckan_app, ensure_night  # noqa: I001 (same folder)
+from views_bytes import REGIONALES, ckan_app, ensure_night
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -134,10 +133,10 @@ def main() -> None:
     if args.viewers > 2000 or args.period < 1 or args.duration > 600:
         parser.error("keep the load bounded: at most 2000 viewers, a period of 1 s or more, 600 s per phase")
 
+    import ckan.plugins.toolkit as tk
+
     from ckanext.elections import demo
     from tests import live
-
-    import ckan.plugins.toolkit as tk
 
     election = demo.build_elections(demo.build_city())[0]
     order = demo.counting_order(election)

@@ -48,15 +48,14 @@ def main() -> None:
     config["ckanext.usagestats.reindex"] = False
     config["ckanext.usagestats.raw_retention_days"] = 400
     app = make_app(config)
-    import sqlalchemy as sa
-
     import ckan.plugins.toolkit as tk
+    import sqlalchemy as sa
     from ckan import model
 
     from ckanext.usagestats import rollup
 
     engine = model.meta.engine
-    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
     with app._wsgi_app.test_request_context():
         site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
         ctx = {"user": site_user["name"], "ignore_auth": True}
@@ -87,7 +86,8 @@ def main() -> None:
                        CASE WHEN random() < 0.9 THEN 'page' ELSE 'resource' END,
                        :end - (i * (365.0 * 86400 / :rows) || ' seconds')::interval
                 FROM generate_series(1, :rows) i
-                ON CONFLICT DO NOTHING"""), {"n": args.datasets, "rows": args.rows, "end": now - datetime.timedelta(days=1)})
+                ON CONFLICT DO NOTHING"""),
+                {"n": args.datasets, "rows": args.rows, "end": now - datetime.timedelta(days=1)})
             c.execute(sa.text("ANALYZE tracking_raw"))
         print(f"  {time.monotonic() - started:.0f} s", flush=True)
 
@@ -102,18 +102,20 @@ def main() -> None:
             c.execute(sa.text("""
                 INSERT INTO tracking_raw (user_key, url, tracking_type, access_timestamp)
                 SELECT md5((floor(random() * 20000))::text || 'new'), '/dataset/bench-' ||
-                       floor(:n * power(random(), 3))::int, 'page', :start + (i * (86400.0 / :k) || ' seconds')::interval
+                       floor(:n * power(random(), 3))::int, 'page',
+                       :start + (i * (86400.0 / :k) || ' seconds')::interval
                 FROM generate_series(0, :k - 1) i ON CONFLICT DO NOTHING"""),
-                {"n": args.datasets, "k": args.rows // 365, "start": now.replace(hour=0, minute=0, second=0, microsecond=0)})
+                {"n": args.datasets, "k": args.rows // 365,
+                 "start": now.replace(hour=0, minute=0, second=0, microsecond=0)})
         started = time.monotonic()
         rollup.run(now=now)
         incremental = time.monotonic() - started
         rss2 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         token = tk.get_action("api_token_create")(dict(ctx), {"user": site_user["name"], "name": "bench"})["token"]
 
-    import requests
-
     import importlib.util
+
+    import requests
 
     spec = importlib.util.spec_from_file_location("usagestats_live", ROOT / "tests" / "live.py")
     live = importlib.util.module_from_spec(spec)

@@ -1,8 +1,8 @@
 """Fixtures shared by every integration test."""
 from __future__ import annotations
 
-import pytest
 import ckan.plugins.toolkit as toolkit
+import pytest
 
 OWN_MIGRATIONS = ("elections", "usagestats")
 

@@ -5,15 +5,21 @@ import datetime
 import pathlib
 import sys
 
-import click
-
 import ckan.plugins.toolkit as tk
+import click
 from ckan import model
 
 from ckanext.elections import jobs
 from ckanext.elections.logic.validators import translate_problem
 from ckanext.elections.results import (
-    ImportRejected, Kind, Problem, Reference, ResultFile, Status, derive_strasbourg_cantons, import_results,
+    ImportRejected,
+    Kind,
+    Problem,
+    Reference,
+    ResultFile,
+    Status,
+    derive_strasbourg_cantons,
+    import_results,
     read_reference,
 )
 from ckanext.elections.utils import site_user
@@ -136,7 +142,7 @@ def _problem(data: dict) -> Problem:
               help="Seconds between two pushes with --simulate")
 def demo_(simulate: bool, interval: float) -> None:
     """Load the fictitious election night of Villeneuve-sur-Ill (idempotent)."""
-    from ckanext.elections.demo import portal  # noqa: PLC0415 (shapely only when needed)
+    from ckanext.elections.demo import portal
 
     portal.load(click.echo)
     if simulate:

@@ -7,11 +7,10 @@ of an active public dataset, whose resource is the one in the URL, gets a
 """
 from __future__ import annotations
 
-import flask
-from flask import request
-
 import ckan.plugins.toolkit as tk
+import flask
 from ckan import model
+from flask import request
 
 __all__ = ["VIEW_TYPES", "allow_framing"]
 

@@ -16,18 +16,25 @@ import tempfile
 from collections.abc import Iterator
 from typing import Any
 
-import requests
 import ckan.plugins.toolkit as tk
+import requests
 from ckan import model
 from ckan.lib import uploader
 
 from ckanext.elections.datastore import publish as store
 from ckanext.elections.model import ElectionImport, ElectionResults
-from ckanext.elections.utils import site_context, utcnow
 from ckanext.elections.results import (
-    Candidate, ImportRejected, Level, Reference, ResultFile, SourceInfo, import_results, read_reference,
+    Candidate,
+    ImportRejected,
+    Level,
+    Reference,
+    ResultFile,
+    SourceInfo,
+    import_results,
+    read_reference,
     read_turnout,
 )
+from ckanext.elections.utils import site_context, utcnow
 
 log = logging.getLogger(__name__)
 

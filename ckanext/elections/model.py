@@ -10,11 +10,10 @@ import json
 import uuid
 from typing import Any
 
-from sqlalchemy import Column, DateTime, ForeignKey, Integer, UnicodeText
-
 import ckan.model.meta as meta
 from ckan.model.base import BaseModel
 from ckan.model.domain_object import DomainObject
+from sqlalchemy import Column, DateTime, ForeignKey, Integer, UnicodeText
 
 from ckanext.elections.utils import utcnow
 
@@ -37,7 +36,7 @@ class ElectionResults(DomainObject, BaseModel):  # type: ignore[misc]
     turnout_resource_id = Column(UnicodeText)
 
     @classmethod
-    def get(cls, package_id: str) -> "ElectionResults | None":
+    def get(cls, package_id: str) -> ElectionResults | None:
         return meta.Session.get(cls, package_id)
 
     def bump(self) -> None:
@@ -63,7 +62,7 @@ class ElectionImport(DomainObject, BaseModel):  # type: ignore[misc]
     message = Column(UnicodeText)
 
     @classmethod
-    def latest_for_resource(cls, resource_id: str) -> "ElectionImport | None":
+    def latest_for_resource(cls, resource_id: str) -> ElectionImport | None:
         return (
             meta.Session.query(cls)
             .filter(cls.resource_id == resource_id)

@@ -20,7 +20,7 @@ __all__ = ["site_context", "site_gettext", "site_user", "user_context", "utcnow"
 
 def utcnow() -> datetime.datetime:
     """Now, in UTC, naive (as CKAN's and our tables store it)."""
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
 def user_context() -> Context:

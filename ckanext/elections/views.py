@@ -5,9 +5,9 @@ import csv
 import io
 import json
 
+import ckan.plugins.toolkit as tk
 from flask import Blueprint, Response
 
-import ckan.plugins.toolkit as tk
 from ckanext.elections.logic.schema import LEVELS
 from ckanext.elections.utils import user_context
 

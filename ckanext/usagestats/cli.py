@@ -4,9 +4,8 @@ from __future__ import annotations
 import datetime
 import time
 
-import click
-
 import ckan.plugins.toolkit as tk
+import click
 
 __all__ = ["usagestats"]
 

@@ -22,9 +22,8 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
-
 import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
 from ckan import model
 
 from ckanext.usagestats import privacy, recorder, rollup
@@ -35,7 +34,8 @@ MARKER = "demo"
 ADDRESSES = [f"{net}.{host}" for net in ("192.0.2", "198.51.100", "203.0.113") for host in range(1, 255)]
 USER_AGENTS = [
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0",
-    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.5 Safari/605.1.15",
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1",
     "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36",
@@ -182,7 +182,7 @@ def _api_call(day: _Day, rng: random.Random, datasets: list[Dataset], ts: dateti
 def _at(day: datetime.date, hour: int, rng: random.Random, tz: Any) -> datetime.datetime:
     local = datetime.datetime.combine(day, datetime.time(hour), tzinfo=tz) + datetime.timedelta(
         seconds=rng.randint(0, 3599), microseconds=rng.randint(0, 999999))
-    return local.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return local.astimezone(datetime.UTC).replace(tzinfo=None)
 
 
 def _ordinary_day(batch: _Day, rng: random.Random, datasets: list[Dataset], day: datetime.date,
@@ -217,7 +217,7 @@ def _election_night(batch: _Day, rng: random.Random, datasets: list[Dataset], da
     for minute in range(6 * 60):
         t = minute / 60 + 18  # local hour, fractional
         rate = 2 + 45 * math.exp(-((t - 20.2) ** 2) / 0.35) + 12 * math.exp(-((t - 21.5) ** 2) / 1.5)
-        moment = (start + datetime.timedelta(minutes=minute)).astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        moment = (start + datetime.timedelta(minutes=minute)).astimezone(datetime.UTC).replace(tzinfo=None)
         for _ in range(int(rng.gauss(rate, math.sqrt(rate)))):
             ts = moment + datetime.timedelta(seconds=rng.uniform(0, 59.999))
             dataset = rng.choice(elections)

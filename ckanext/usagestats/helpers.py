@@ -2,9 +2,8 @@ from __future__ import annotations
 
 import logging
 
-import sqlalchemy as sa
-
 import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
 
 from ckanext.usagestats import popularity
 

@@ -25,13 +25,19 @@ Rollups, rebuilt from the raw rows by :mod:`ckanext.usagestats.rollup`:
 """
 from __future__ import annotations
 
-from sqlalchemy import (
-    BigInteger, Boolean, Column, Date, DateTime, Index, Integer, Unicode,
-    UnicodeText,
-)
-
 from ckan.model.base import BaseModel
 from ckan.model.domain_object import DomainObject
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    Unicode,
+    UnicodeText,
+)
 
 __all__ = ["Event", "DayRollup", "HourRollup", "MinuteRollup", "TrackedUrl", "RollupState", "ALL", "KINDS"]
 

@@ -13,9 +13,8 @@ import datetime
 import logging
 from typing import Any
 
-import sqlalchemy as sa
-
 import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
 from ckan import model
 
 from ckanext.usagestats import privacy

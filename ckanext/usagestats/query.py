@@ -14,7 +14,6 @@ import datetime
 from typing import Any
 
 import sqlalchemy as sa
-
 from ckan import model
 
 from ckanext.usagestats import privacy
@@ -72,7 +71,8 @@ def traffic(org: str | None, start: datetime.date, end: datetime.date, granulari
         WHERE owner_org = :org AND package_id = '{ALL}' AND resource_id = '{ALL}' AND detail = '{ALL}'
           AND day BETWEEN :start AND :end
         GROUP BY 1, 2""", granularity=granularity, org=_scope(org), start=start, end=end)
-    by_bucket: dict[datetime.date, dict[str, int]] = {b: dict.fromkeys(MEASURES, 0) for b in buckets(start, end, granularity)}
+    by_bucket: dict[datetime.date, dict[str, int]] = {
+        b: dict.fromkeys(MEASURES, 0) for b in buckets(start, end, granularity)}
     for row in found:
         values = by_bucket.setdefault(row.bucket, dict.fromkeys(MEASURES, 0))
         for measure, (kinds, column) in MEASURES.items():
@@ -250,7 +250,7 @@ def live(org: str | None, dataset_type: str, since: datetime.datetime,
         series.setdefault(row.minute, {"views": 0, "downloads": 0, "api_calls": 0, "embeds": 0})[
             names[row.kind]] += int(row.hits)
     return [
-        {"minute": m.replace(tzinfo=datetime.timezone.utc).astimezone(tz).strftime("%Y-%m-%d %H:%M"), **values}
+        {"minute": m.replace(tzinfo=datetime.UTC).astimezone(tz).strftime("%Y-%m-%d %H:%M"), **values}
         for m, values in sorted(series.items())
     ]
 

@@ -22,15 +22,14 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-import flask
-from sqlalchemy.dialects import postgresql
-from flask import current_app, request
-
 import ckan.plugins.toolkit as tk
+import flask
 from ckan import model
 from ckan.common import current_user
-
 from ckanext.tracking.model import TrackingRaw
+from flask import current_app, request
+from sqlalchemy.dialects import postgresql
+
 from ckanext.usagestats import jobs, privacy
 from ckanext.usagestats.model import Event
 
@@ -43,7 +42,7 @@ _TRACKING_TYPES = ("page", "resource")
 
 
 def utcnow() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
 def install(app: Any) -> Any:

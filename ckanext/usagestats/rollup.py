@@ -22,13 +22,13 @@ import datetime
 import logging
 import re
 import zoneinfo
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
-
 import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
 from ckan import model
 
 from ckanext.usagestats import privacy
@@ -110,19 +110,19 @@ GROUP BY GROUPING SETS ((minute, kind, owner_org, package_id), (minute, kind, ow
 
 
 def _utcnow() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
 def day_range(day: datetime.date, tz: zoneinfo.ZoneInfo) -> tuple[datetime.datetime, datetime.datetime]:
     """The UTC instants [start, end) of a local day."""
     def utc(d: datetime.date) -> datetime.datetime:
         local = datetime.datetime.combine(d, datetime.time(0), tzinfo=tz)
-        return local.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        return local.astimezone(datetime.UTC).replace(tzinfo=None)
     return utc(day), utc(day + datetime.timedelta(days=1))
 
 
 def local_date(ts: datetime.datetime, tz: zoneinfo.ZoneInfo) -> datetime.date:
-    return ts.replace(tzinfo=datetime.timezone.utc).astimezone(tz).date()
+    return ts.replace(tzinfo=datetime.UTC).astimezone(tz).date()
 
 
 # --------------------------------------------------------------------------
@@ -277,7 +277,8 @@ def roll_days(now: datetime.datetime | None = None, full: bool = False,
     return done
 
 
-def roll_minutes(now: datetime.datetime | None = None, full: bool = False) -> tuple[datetime.datetime, datetime.datetime]:
+def roll_minutes(now: datetime.datetime | None = None,
+                 full: bool = False) -> tuple[datetime.datetime, datetime.datetime]:
     """Rebuild the per-minute rows since the last run, within the recent window."""
     now = now or _utcnow()
     window = datetime.timedelta(days=tk.config.get("ckanext.usagestats.minute_retention_days"))

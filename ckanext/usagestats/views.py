@@ -13,10 +13,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, Response, request
-
 import ckan.plugins.toolkit as tk
 from ckan import model
+from flask import Blueprint, Response, request
 
 __all__ = ["usagestats"]
 

@@ -11,9 +11,8 @@ from ckan.cli.cli import ckan
 from ckan.tests import factories, helpers
 from werkzeug.datastructures import FileStorage
 
-from ckanext.elections import demo, jobs
+from ckanext.elections import demo
 from ckanext.elections.demo import portal as demo_portal
-
 from tests.elections.conftest import STRASBOURG_2017_T1
 from tests.live import run_jobs, test_ini
 
@@ -181,7 +180,7 @@ class TestElectionNightFromTheWebForms:
             "resource_create", context={"user": editor["name"]}, package_id=election["id"],
             resource_type="reference", format="CSV", url="reference.csv",
             upload=FileStorage(io.BytesIO(reference.encode()), filename="reference.csv"))
-        worker = run_jobs(test_ini())
+        run_jobs(test_ini())
         model.Session.expire_all()
         prepared = helpers.call_action("elections_import_status", context={"user": editor["name"]},
                                        id=election["id"], resource_id=reference_resource["id"])

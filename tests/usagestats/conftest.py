@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-
 from ckan import model
 
 TABLES = ("tracking_raw", "usagestats_event", "usagestats_day", "usagestats_hour", "usagestats_minute",

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import datetime
 
-import pytest
-
 import ckan.plugins.toolkit as tk
+import pytest
 from ckan.tests import factories, helpers
 
 from ckanext.usagestats import recorder, rollup

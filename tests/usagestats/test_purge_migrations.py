@@ -5,7 +5,6 @@ import datetime
 
 import pytest
 import sqlalchemy as sa
-
 from ckan import model
 
 from ckanext.usagestats import recorder, rollup
@@ -44,7 +43,8 @@ class TestPurge:
         model.Session.rollback()
         rollup.run(now=NOW, full=True)
         assert model.Session.execute(sa.text(
-            "SELECT day, kind, hits FROM usagestats_day WHERE owner_org = '*' AND detail = '*' ORDER BY 1, 2")).all() == before
+            "SELECT day, kind, hits FROM usagestats_day WHERE owner_org = '*' AND detail = '*' "
+            "ORDER BY 1, 2")).all() == before
 
     def test_nothing_is_purged_before_it_is_rolled_up(self):
         recorder.store([{"url": "/", "kind": "page", "visitor": "v", "ts": NOW - datetime.timedelta(days=60)}], [])

@@ -5,7 +5,6 @@ import hashlib
 
 import pytest
 import sqlalchemy as sa
-
 from ckan import model
 from ckan.tests import factories
 

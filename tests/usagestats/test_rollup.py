@@ -7,11 +7,10 @@ import zoneinfo
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from ckan import model
 from ckan.tests import factories
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ckanext.usagestats import recorder, rollup
 
@@ -72,7 +71,7 @@ def _day_rows(where: str) -> dict:
 def _direct(expected, key):
     hits, visitors = collections.Counter(), collections.defaultdict(set)
     for ts, kind, org, package_id, visitor in expected:
-        day = ts.replace(tzinfo=datetime.timezone.utc).astimezone(TZ).date()
+        day = ts.replace(tzinfo=datetime.UTC).astimezone(TZ).date()
         for k in key(day, kind, org, package_id):
             hits[k] += 1
             visitors[k].add(visitor)
@@ -125,7 +124,7 @@ class TestRollupEqualsRawCounts:
         by_minute = collections.Counter()
         for r in model.Session.execute(sa.text(
                 "SELECT minute, kind, owner_org, package_id, hits FROM usagestats_minute")):
-            day = r.minute.replace(tzinfo=datetime.timezone.utc).astimezone(TZ).date()
+            day = r.minute.replace(tzinfo=datetime.UTC).astimezone(TZ).date()
             by_minute[(day, r.kind, r.owner_org, r.package_id)] += r.hits
         by_day = _day_rows("resource_id = '*' AND detail = '*'")
         assert by_minute == {k: hits for k, (hits, _visitors) in by_day.items()}

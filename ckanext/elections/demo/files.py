@@ -58,7 +58,7 @@ def turnout_csv(election: DemoElection) -> str:
     """
     rows = []
     for r in election.results.values():
-        for hour, votants in zip(TURNOUT_HOURS, (*r.turnout, r.votants)):
+        for hour, votants in zip(TURNOUT_HOURS, (*r.turnout, r.votants), strict=True):
             rows.append([r.code, hour, votants, r.inscrits])
     return _csv(TURNOUT_HEADER, rows)
 

@@ -19,13 +19,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from werkzeug.datastructures import FileStorage
-
 import ckan.plugins.toolkit as tk
 from ckan import model
+from werkzeug.datastructures import FileStorage
 
-from ckanext.elections import demo
-from ckanext.elections import jobs
+from ckanext.elections import demo, jobs
 from ckanext.elections.model import ElectionResults
 from ckanext.elections.results import read_reference
 from ckanext.elections.utils import site_user
@@ -60,7 +58,7 @@ def load(say: Callable[[str], None] = log.info, *, seed: int = demo.DEFAULT_SEED
     city = demo.build_city(seed)
     elections = demo.build_elections(city)
     names = [dataset_name(e) for e in elections]
-    for election, sibling in zip(elections, reversed(names)):
+    for election in elections:
         name = dataset_name(election)
         package = model.Package.get(name)
         if package is not None and ElectionResults.get(package.id) is not None:
@@ -77,7 +75,7 @@ def load(say: Callable[[str], None] = log.info, *, seed: int = demo.DEFAULT_SEED
             dict(context), {"id": package_id, "areas": [payload(election, code) for code in counted]})
         say(tk._("{name}: {counted} of {total} bureaux published").format(
             name=name, counted=len(counted), total=len(election.order)))
-    for name, sibling in zip(names, reversed(names)):
+    for name, sibling in zip(names, reversed(names), strict=True):
         if model.Package.get(name).extras.get("sibling_election") != sibling:
             tk.get_action("package_patch")(dict(context), {"id": name, "sibling_election": sibling})
     return names
@@ -116,7 +114,8 @@ def _ensure_organization(context: dict[str, Any]) -> str:
         tk.get_action("organization_create")(dict(context), {
             "name": name,
             "title": f"Ville de {demo.COMMUNE_NAME} (fictive)",
-            "description": "Ville fictive dont la soirée électorale est générée par la démonstration de ckanext-elections.",
+            "description": ("Ville fictive dont la soirée électorale est générée par la démonstration "
+                            "de ckanext-elections."),
         })
     return name
 

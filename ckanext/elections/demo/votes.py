@@ -244,7 +244,7 @@ def _bureau_result(
     return BureauResult(
         code=bureau.area_code, bureau=bureau.code, name=bureau.name, canton=bureau.canton,
         inscrits=bureau.inscrits, votants=votants, blancs=blancs, nuls=nuls, exprimes=exprimes,
-        voix={c["id"]: v for c, v in zip(candidates, voix)},
+        voix={c["id"]: v for c, v in zip(candidates, voix, strict=True)},
         turnout=(round(votants * noon), round(votants * five)),
     )
 

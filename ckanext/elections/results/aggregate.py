@@ -92,7 +92,7 @@ class _Totals:
             total = counts[i]
             counts[i] = None if value is None or total is None else total + value
         voix, who = self.voix, self.who
-        for candidate, v in zip(area.candidates, area.voix):
+        for candidate, v in zip(area.candidates, area.voix, strict=True):
             k = candidate.id if key == "id" else candidate.nuance
             if k is None:
                 raise ValueError(f"candidate {candidate.name!r} has no nuance to group by")

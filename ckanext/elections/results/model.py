@@ -172,11 +172,11 @@ class AreaResult:
     def votes(self) -> list[Vote]:
         seats = self.seats or (None,) * len(self.voix)
         elected = self.elected or (None,) * len(self.voix)
-        return [Vote(*parts) for parts in zip(self.candidates, self.voix, seats, elected)]
+        return [Vote(*parts) for parts in zip(self.candidates, self.voix, seats, elected, strict=True)]
 
     def voix_of(self, candidate_id: str) -> int | None:
         """Votes of the candidate with this id here (``None`` if not standing)."""
-        for candidate, voix in zip(self.candidates, self.voix):
+        for candidate, voix in zip(self.candidates, self.voix, strict=True):
             if candidate.id == candidate_id:
                 return voix
         return None

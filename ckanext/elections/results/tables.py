@@ -43,7 +43,7 @@ class TableData:
 
     def dicts(self) -> Iterator[dict[str, Any]]:
         names = self.column_names
-        return (dict(zip(names, row)) for row in self)
+        return (dict(zip(names, row, strict=True)) for row in self)
 
 
 AREA_COLUMNS: tuple[Column, ...] = (
@@ -140,7 +140,7 @@ def _candidate_rows(result: ResultFile) -> Iterator[tuple[Any, ...]]:
     for a in result.areas:
         if a.seats is None:
             continue
-        for candidate, s, e in zip(a.candidates, a.seats, a.elected or ()):
+        for candidate, s, e in zip(a.candidates, a.seats, a.elected or (None,) * len(a.seats), strict=True):
             if s is not None:
                 seats[candidate] = (seats[candidate] or 0) + s
             if e is not None:

@@ -311,9 +311,9 @@ def usagestats_live(context: Context, data_dict: DataDict) -> dict[str, Any]:
         "organization") else {})
     tz = privacy.timezone()
     if data.get("until"):
-        until = data["until"].replace(tzinfo=tz).astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        until = data["until"].replace(tzinfo=tz).astimezone(datetime.UTC).replace(tzinfo=None)
     else:
-        until = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None, second=0, microsecond=0)
+        until = datetime.datetime.now(datetime.UTC).replace(tzinfo=None, second=0, microsecond=0)
         until += datetime.timedelta(minutes=1)
     since = until - datetime.timedelta(hours=min(data["hours"], 72))
     dataset_type = tk.config.get("ckanext.usagestats.election_dataset_type")
@@ -327,7 +327,7 @@ def usagestats_live(context: Context, data_dict: DataDict) -> dict[str, Any]:
             since = until - datetime.timedelta(hours=min(data["hours"], 72))
             rows = query.live(scope["org_id"], dataset_type, since, until)
     answer = _table(scope, columns, rows, dataset_type=dataset_type)
-    local = [m.replace(tzinfo=datetime.timezone.utc).astimezone(tz).replace(tzinfo=None) for m in (since, until)]
+    local = [m.replace(tzinfo=datetime.UTC).astimezone(tz).replace(tzinfo=None) for m in (since, until)]
     answer["scope"].update(start=local[0].isoformat(), end=local[1].isoformat())
     return answer
 

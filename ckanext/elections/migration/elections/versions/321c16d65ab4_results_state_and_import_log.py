@@ -1,13 +1,12 @@
 """Results state and import log
 
 Revision ID: 321c16d65ab4
-Revises: 
+Revises:
 Create Date: 2026-11-27 03:49:31.588562
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '321c16d65ab4'

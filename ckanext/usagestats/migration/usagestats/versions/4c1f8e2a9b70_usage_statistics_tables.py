@@ -5,9 +5,8 @@ Revises:
 Create Date: 2026-11-27 10:12:00.000000
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "4c1f8e2a9b70"
