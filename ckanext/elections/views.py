@@ -1,13 +1,12 @@
 """Downloads of the results of each level, as JSON or CSV."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 
 import ckan.plugins.toolkit as tk
 from flask import Blueprint, Response
 
+from ckanext.elections.csv_export import csv_text
 from ckanext.elections.logic.schema import LEVELS
 from ckanext.elections.utils import user_context
 
@@ -47,17 +46,13 @@ def results_csv(id: str, level: str) -> Response:
     for area in answer["areas"]:
         for candidate in area["candidates"]:
             candidates.setdefault(candidate["id"], candidate["name"])
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["code", "name", "counted", *CSV_COUNTS, *candidates.values()])
+    rows = []
     for area in answer["areas"]:
         voix = {c["id"]: c["voix"] for c in area["candidates"]}
-        writer.writerow([
-            area["code"], area["name"], area["counted"], *(area[c] for c in CSV_COUNTS),
-            *(voix.get(key, "") for key in candidates),
-        ])
+        rows.append([area["code"], area["name"], area["counted"], *(area[c] for c in CSV_COUNTS),
+                     *(voix.get(key, "") for key in candidates)])
     return Response(
-        out.getvalue(),
+        csv_text(["code", "name", "counted", *CSV_COUNTS, *candidates.values()], rows),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{answer["election"]["name"]}-{level}.csv"'},
     )
