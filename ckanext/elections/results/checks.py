@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Container
 
+from . import codes
+from .fields import CONSTITUENCY_COLUMNS
+from .limits import LimitExceeded
 from .messages import Problem, ProblemCollector
-from .model import AreaResult
+from .model import AreaResult, Level
 
 Label = Callable[[str], str]
 
@@ -68,18 +71,48 @@ def check_area(area: AreaResult, label: Label = _plain) -> list[Problem]:
 
 
 class DuplicateAreas:
-    """Remembers the line of each area code to report repeats with both lines."""
+    """Remembers each area to report repeats with both lines, and counts them.
 
-    def __init__(self) -> None:
-        self.lines: dict[str, int] = {}
+    At the commune level, two rows of one commune in different cantons (or
+    circonscriptions) are not a repeat but the parts of a split commune:
+    both are renamed to their part's code (``codes.commune_part_code``).
+    """
+
+    def __init__(self, max_areas: int | None = None) -> None:
+        self.first: dict[str, AreaResult] = {}
+        self.split: dict[str, str] = {}  # split commune -> the column telling its parts apart
+        self.max_areas = max_areas
 
     def check(self, area: AreaResult, column: str, problems: ProblemCollector) -> bool:
         """Record ``area``; add a problem and return False if seen before."""
-        first = self.lines.setdefault(area.code, area.line)
-        if first != area.line:
-            problems.add("duplicate_area", area.line, column, area=area.code, first_line=first)
+        split = self.split.get(area.code) if area.level is Level.COMMUNE else None
+        if split is not None:
+            area.code = codes.commune_part_code(area.code, getattr(area, split) or "")
+        first = self.first.setdefault(area.code, area)
+        if first is not area and area.level is Level.COMMUNE and split is None:
+            split = _constituency(first, area)
+            if split is not None:
+                self.split[area.code] = split
+                del self.first[area.code]
+                for part in (first, area):
+                    part.code = codes.commune_part_code(part.code, getattr(part, split))
+                self.first[first.code] = first
+                first = self.first.setdefault(area.code, area)
+        if first is not area:
+            problems.add("duplicate_area", area.line, column, area=area.code, first_line=first.line)
             return False
+        if self.max_areas is not None and len(self.first) > self.max_areas:
+            raise LimitExceeded("too_many_areas", area.line, limit=self.max_areas)
         return True
+
+
+def _constituency(first: AreaResult, other: AreaResult) -> str | None:
+    """The column that tells two parts of a split commune apart, if any."""
+    for name in CONSTITUENCY_COLUMNS:
+        a, b = getattr(first, name), getattr(other, name)
+        if a is not None and b is not None and a != b:
+            return name
+    return None
 
 
 def check_known(area: AreaResult, known: Container[str], column: str) -> list[Problem]:

@@ -10,6 +10,7 @@ commune                   département + commune (3 chars)     ``67482``
 bureau de vote            commune code ``_`` bureau (4 chars) ``67482_0101``
 canton                    département + canton (3 chars)      ``67017``
 circonscription           département + circonscription (2)   ``6701``
+part of a commune         commune code ``-`` constituency     ``67482-67017``
 ========================  ==================================  ============
 
 Numeric parts are zero-padded (the Ministère writes ``1`` for ``01`` in some
@@ -17,10 +18,17 @@ files). The commune code is the INSEE code for metropolitan France and
 Corsica; for the Ministère's overseas letter codes (``ZA``...``ZZ``) it is the
 Ministère's own code, as INSEE codes cannot be derived from it reliably. A
 commune code that is already 5 characters long (2024+ files give the full
-INSEE code) is kept as is, and so is a canton code of 4+ characters. The
-canton code matches the ``code`` property of the IGN canton outlines
-(``67017`` is Strasbourg-1). The long (tidy) layout gives its own ``code``
-column, which is used verbatim.
+INSEE code) is kept as is, and so is a canton code of 4+ characters,
+except INSEE's canton code (département + 2 digits, ``6717``), which is
+given the outlines' 3 digits. The canton code matches the ``code`` property
+of the IGN canton outlines (``67017`` is Strasbourg-1). The long (tidy)
+layout may give its own ``code`` column, which is used verbatim.
+
+In a commune-level file of an election held per canton or circonscription,
+a large commune split between constituencies (Strasbourg between six
+cantons, Paris between eighteen circonscriptions) has a row per part: each
+part is an area of its own, coded by the commune and the canton (or
+circonscription) it lies in.
 """
 from __future__ import annotations
 
@@ -69,9 +77,15 @@ def bureau_code(commune: str | None, bureau: str) -> str:
 
 
 def canton_code(dep: str | None, canton: str) -> str:
-    if len(canton) >= 4 or not dep:
+    if not dep:
         return canton
-    return departement_code(dep) + pad(canton, 3)
+    dep = departement_code(dep)
+    if len(canton) == len(dep) + 2 and canton.startswith(dep):
+        # INSEE's code (département + 2 digits, ``6717``): the outlines' has 3.
+        return dep + pad(canton[len(dep):], 3)
+    if len(canton) >= 4:
+        return canton
+    return dep + pad(canton, 3)
 
 
 def circonscription_code(dep: str | None, circonscription: str) -> str:
@@ -83,3 +97,8 @@ def circonscription_code(dep: str | None, circonscription: str) -> str:
 def panel_id(panel: str) -> str:
     """Panel numbers are compared as numbers: ``01`` and ``1`` are one panel."""
     return str(int(panel)) if panel.isdigit() else panel
+
+
+def commune_part_code(commune: str, constituency: str) -> str:
+    """The part of a split commune that lies in a canton or circonscription."""
+    return f"{commune}-{constituency}"

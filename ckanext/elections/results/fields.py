@@ -78,13 +78,20 @@ LONG_ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 # Checked from the finest level down: a bureau file also names its commune.
+# A commune comes before its canton: cantons are made of communes (only a
+# few large communes are split between cantons), so a file that gives both
+# codes has a row per commune, or per part of a split commune.
 LEVEL_COLUMNS: tuple[tuple[str, Level], ...] = (
     ("bureau", Level.BUREAU),
-    ("canton", Level.CANTON),
     ("commune", Level.COMMUNE),
+    ("canton", Level.CANTON),
     ("circonscription", Level.CIRCONSCRIPTION),
     ("departement", Level.DEPARTEMENT),
 )
+# Columns whose codes build an area's code, in the order they combine.
+CODE_COLUMNS: tuple[str, ...] = ("departement", "commune", "bureau", "canton", "circonscription")
+# Constituencies a commune may be split between, in a commune-level file.
+CONSTITUENCY_COLUMNS: tuple[str, ...] = ("canton", "circonscription")
 AREA_CODE_COLUMNS = "bureau (or commune, canton, circonscription, departement)"
 REQUIRED_COUNTS = ("inscrits", "votants", "exprimes")
 
@@ -172,67 +179,85 @@ class FixedColumns:
         value = cell(row, i)
         return sys.intern(value) if value else None
 
-    def area(self, row: list[str], line: int, problems: ProblemCollector) -> AreaResult | None:
-        """The area's codes, names and counts; ``None`` if its code is missing."""
-        parts: dict[str, str | None] = {}
-        for name in ("departement", "commune", "bureau", "canton", "circonscription"):
-            if name in self.index:
-                value = self.text(row, name)
-                if value is None:
-                    problems.add("missing_value", line, self.label(name))
-                parts[name] = value
-        if any(value is None for value in parts.values()):
-            return None
-        dep = parts.get("departement")
-        if dep is not None:
-            dep = self._dep_cache.setdefault(dep, sys.intern(codes.departement_code(dep)))
-        commune = parts.get("commune")
-        if commune is not None:
-            key = (dep, commune)
-            commune = self._commune_cache.get(key) or self._commune_cache.setdefault(
-                key, sys.intern(codes.commune_code(dep, commune))
-            )
-        bureau = parts.get("bureau")
-        if bureau is not None:
-            bureau = codes.pad(bureau, 4)
-        canton = parts.get("canton")
-        if canton is not None:
-            canton = codes.canton_code(dep, canton)
-        circonscription = parts.get("circonscription")
-        if circonscription is not None:
-            circonscription = sys.intern(codes.circonscription_code(dep, circonscription))
-        commune_name = self.text(row, "commune_name")
-        level = self.level
-        code: str | None
-        if level is Level.BUREAU:
-            code, area_name = codes.bureau_code(commune, bureau or ""), self.text(row, "bureau_name")
-        elif level is Level.CANTON:
-            code, area_name = canton, self.text(row, "canton_name")
-        elif level is Level.COMMUNE:
-            code, area_name = commune, commune_name
-        elif level is Level.CIRCONSCRIPTION:
-            code, area_name = circonscription, self.text(row, "circonscription_name")
-        else:
-            code, area_name = dep, self.text(row, "departement_name")
-        area = AreaResult(
-            level=self.level,
-            code=code or "",
-            line=line,
-            name=area_name,
-            departement=dep,
-            commune=commune,
-            commune_name=commune_name,
-            canton=canton,
-            circonscription=circonscription,
-            bureau=bureau,
-        )
+    @property
+    def code_labels(self) -> list[str]:
+        """Headers of the columns the area codes are built from."""
+        return [self.header[self.index[name]] for name in CODE_COLUMNS if name in self.index]
+
+    def counts(self, row: list[str], line: int, problems: ProblemCollector) -> dict[str, int | None]:
+        """The counts the file gives, parsed (``None`` and a problem if unreadable)."""
+        found: dict[str, int | None] = {}
+        header = self.header
         for name in COUNT_FIELDS:
             i = self.index.get(name)
             if i is not None:
-                required = name in REQUIRED_COUNTS
                 text = row[i] if i < len(row) else ""
-                setattr(area, name, parse_count(text, line, self.header[i], problems, required=required))
+                found[name] = parse_count(text, line, header[i], problems, required=name in REQUIRED_COUNTS)
+        return found
+
+    def area(
+        self, row: list[str], line: int, problems: ProblemCollector, *, code: str | None = None
+    ) -> AreaResult | None:
+        """The area's codes, names and counts; ``None`` if its code is missing.
+
+        ``code``, when the file gives it in a column of its own, is the area's
+        code; parent code columns are then optional.
+        """
+        parts = self._parts(row, line, problems, required=code is None)
+        if parts is None:
+            return None
+        area = AreaResult(level=self.level, code=code or "", line=line, **parts)
+        area.commune_name = self.text(row, "commune_name")
+        if code is None:
+            area.code, area.name = self._own_code(row, area)
+        for name, value in self.counts(row, line, problems).items():
+            setattr(area, name, value)
         return area
+
+    def _parts(
+        self, row: list[str], line: int, problems: ProblemCollector, *, required: bool
+    ) -> dict[str, str | None] | None:
+        """Each code column's code, normalised (``codes``); None if a required one is empty."""
+        parts: dict[str, str | None] = {}
+        for name in CODE_COLUMNS:
+            if name in self.index:
+                value = self.text(row, name)
+                if value is None and required:
+                    problems.add("missing_value", line, self.label(name))
+                parts[name] = value
+        if required and None in parts.values():
+            return None
+        dep = parts.get("departement")
+        if dep is not None:
+            dep = parts["departement"] = self._dep_cache.get(dep) or self._dep_cache.setdefault(
+                dep, sys.intern(codes.departement_code(dep))
+            )
+        commune = parts.get("commune")
+        if commune is not None:
+            key = (dep, commune)
+            parts["commune"] = self._commune_cache.get(key) or self._commune_cache.setdefault(
+                key, sys.intern(codes.commune_code(dep, commune))
+            )
+        if parts.get("bureau") is not None:
+            parts["bureau"] = codes.pad(parts["bureau"], 4)  # type: ignore[arg-type]
+        if parts.get("canton") is not None:
+            parts["canton"] = codes.canton_code(dep, parts["canton"])  # type: ignore[arg-type]
+        if parts.get("circonscription") is not None:
+            parts["circonscription"] = sys.intern(codes.circonscription_code(dep, parts["circonscription"]))  # type: ignore[arg-type]
+        return parts
+
+    def _own_code(self, row: list[str], area: AreaResult) -> tuple[str, str | None]:
+        """The code and name of an area at the file's level, from its parts."""
+        level = self.level
+        if level is Level.BUREAU:
+            return codes.bureau_code(area.commune, area.bureau or ""), self.text(row, "bureau_name")
+        if level is Level.CANTON:
+            return area.canton or "", self.text(row, "canton_name")
+        if level is Level.COMMUNE:
+            return area.commune or "", area.commune_name
+        if level is Level.CIRCONSCRIPTION:
+            return area.circonscription or "", self.text(row, "circonscription_name")
+        return area.departement or "", self.text(row, "departement_name")
 
 
 def fixed_columns(header: list[str], keys: list[str], stop: int) -> FixedColumns | None:

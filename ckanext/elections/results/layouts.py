@@ -1,6 +1,7 @@
 """Recognise the layout of a results table and turn its rows into areas.
 
-Three layouts are known:
+Three layouts are known, each at any level (bureau, commune, canton,
+circonscription, département: see ``fields.LEVEL_COLUMNS``):
 
 ``ministere``
     The Ministère de l'Intérieur's wide layout: fixed columns (codes, labels,
@@ -16,8 +17,10 @@ Three layouts are known:
     data portals. Nuls are not given but follow from votants − blancs −
     exprimés when ``blancs`` exists.
 ``long``
-    One row per area and candidate (``code``, counts, ``candidate``, ``voix``);
-    the counts are repeated on each row of an area and must agree.
+    One row per area and candidate, the area's counts repeated on each row
+    (they must agree). The area is a ``code`` column, or the code columns of
+    the wide layouts; the candidate a ``candidate`` column, or one block of
+    the Ministère's candidate columns. See ``long_layout``.
 
 Header spellings and cell parsing live in ``fields``; ``detect`` picks the
 layout of a header.
@@ -27,19 +30,15 @@ from __future__ import annotations
 import sys
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from . import codes
-from .fields import (
-    REQUIRED_COUNTS,
-    FixedColumns,
-    cell,
-    derived_counts,
-    parse_count,
-    parse_seats,
-)
-from .messages import ProblemCollector
-from .model import COUNT_FIELDS, AreaResult, Candidate, Level
+from .fields import FixedColumns, cell, derived_counts, parse_count, parse_seats
+from .limits import DEFAULT_LIMITS, LimitExceeded, Limits
+from .messages import Note, ProblemCollector
+from .model import AreaResult, Candidate, Level
+
+Rows = Iterable[tuple[int, list[str]]]
 
 
 class Layout(ABC):
@@ -47,6 +46,8 @@ class Layout(ABC):
 
     name: str = ""
     level: Level
+    # Why the areas are at ``level`` (a ``NOTES`` code and its parameters).
+    level_note: Note = Note("level_assumed")
     # Counts the file does not give and the importer computes.
     derived: frozenset[str] = frozenset()
 
@@ -59,15 +60,28 @@ class Layout(ABC):
         """The header of the column that identifies an area."""
         return self.label(self.level.value)
 
+    def describe(self) -> tuple[Note, ...]:
+        """How the file is read: its layout, and the level of its areas and why."""
+        return Note(f"layout_{self.name}"), self.level_note
+
     @abstractmethod
     def areas(
-        self, rows: Iterable[tuple[int, list[str]]], problems: ProblemCollector
+        self, rows: Rows, problems: ProblemCollector, limits: Limits = DEFAULT_LIMITS
     ) -> Iterator[tuple[AreaResult, bool]]:
         """Yield each area with ``True`` when all its cells parsed cleanly.
 
         Arithmetic checks on an area with an unreadable cell would only echo
         that problem, so the importer skips them for incomplete areas.
+        ``limits`` bounds what a layout holds while reading (candidates, and
+        for the long layout, areas and votes).
         """
+
+
+def level_note(fixed: FixedColumns) -> Note:
+    """Why a file with these fixed columns is read at ``fixed.level``."""
+    params = {"level": fixed.level.value, "columns": ", ".join(fixed.code_labels)}
+    split = fixed.level is Level.COMMUNE and any(n in fixed.index for n in ("canton", "circonscription"))
+    return Note("level_commune_parts" if split else "level_finest", params)
 
 
 class LargeLayout(Layout):
@@ -78,6 +92,7 @@ class LargeLayout(Layout):
     def __init__(self, fixed: FixedColumns, candidate_columns: list[int]) -> None:
         self.fixed = fixed
         self.level = fixed.level
+        self.level_note = level_note(fixed)
         header = fixed.header
         self.columns = candidate_columns
         self.candidates = tuple(
@@ -89,11 +104,11 @@ class LargeLayout(Layout):
         return self.fixed.label(name)
 
     def areas(
-        self, rows: Iterable[tuple[int, list[str]]], problems: ProblemCollector
+        self, rows: Rows, problems: ProblemCollector, limits: Limits = DEFAULT_LIMITS
     ) -> Iterator[tuple[AreaResult, bool]]:
         header = self.fixed.header
         every = self.candidates
-        columns = list(zip(self.columns, every))
+        columns = list(zip(self.columns, every, strict=True))
         for line, row in rows:
             before = problems.total
             area = self.fixed.area(row, line, problems)
@@ -125,43 +140,42 @@ class Block:
     fields: dict[str, tuple[int, str]]
 
 
-class MinistereLayout(Layout):
-    """Fixed columns then one repeated block of columns per candidate."""
+class Blocks:
+    """The candidate blocks of a header, and the registry of their candidates.
 
-    name = "ministere"
+    Rows longer than the header carry more blocks shaped like the last one.
+    Candidates are values shared between areas: one object per distinct
+    (id, name, nuance), at most ``Limits.max_candidates`` of them.
+    """
 
-    def __init__(self, fixed: FixedColumns, blocks: list[Block], last_start: int) -> None:
-        self.fixed = fixed
-        self.level = fixed.level
+    def __init__(self, header_length: int, blocks: list[Block], last_start: int, *, id_names: bool = False) -> None:
         self.blocks = blocks
-        self.derived = derived_counts(fixed.index)
-        # Rows longer than the header carry more blocks shaped like the last one.
-        self._width = len(fixed.header) - last_start
+        self.header_length = header_length
+        self._width = header_length - last_start
         self._by_length: dict[int, list[Block]] = {}
         self._registry: dict[tuple[str, str, str | None], Candidate] = {}
         self.has_seats = any("seats" in b.fields for b in blocks)
+        # Long files name a candidate by an id of their own: it is the name when none is given.
+        self.id_names = id_names
 
-    def label(self, name: str) -> str:
-        return self.fixed.label(name)
-
-    def _blocks_for(self, length: int) -> list[Block]:
+    def for_length(self, length: int) -> list[Block]:
         blocks = self._by_length.get(length)
         if blocks is None:
             blocks = list(self.blocks)
             extra = 0
-            header_length = len(self.fixed.header)
             last = self.blocks[-1]
-            while self._width > 0 and header_length + extra * self._width < length:
+            while self._width > 0 and self.header_length + extra * self._width < length:
                 extra += 1
                 shift = extra * self._width
                 number = len(self.blocks) + extra
                 blocks.append(
                     Block({f: (i + shift, f"{label} #{number}") for f, (i, label) in last.fields.items()})
                 )
-            self._by_length[length] = blocks
+            if len(self._by_length) < 1024:  # lengths vary little, unless a file is hostile
+                self._by_length[length] = blocks
         return blocks
 
-    def _candidate(self, cells: dict[str, str]) -> Candidate | None:
+    def candidate(self, cells: dict[str, str], line: int, limit: int) -> Candidate | None:
         panel = cells.get("panel", "")
         nom, prenom = cells.get("nom", ""), cells.get("prenom", "")
         person = f"{prenom} {nom}" if prenom and nom else nom or prenom
@@ -174,17 +188,58 @@ class MinistereLayout(Layout):
             cid = codes.slugify(label or nuance or "")
         else:
             return None
-        name = label or nuance or cid
+        name = label or (cid if self.id_names else nuance) or cid
         key = (cid, name, nuance)
         candidate = self._registry.get(key)
         if candidate is None:
+            if len(self._registry) >= limit:
+                raise LimitExceeded("too_many_candidates", line, limit=limit)
             candidate = self._registry[key] = Candidate(
                 sys.intern(cid), sys.intern(name), sys.intern(nuance) if nuance else None
             )
         return candidate
 
+    def votes(
+        self, row: list[str], line: int, problems: ProblemCollector, limits: Limits
+    ) -> Iterator[tuple[Candidate, int, str, tuple[int | None, bool | None]]]:
+        """Each block of ``row`` with votes: (candidate, voix, Voix label, (seats, elected))."""
+        has_seats = self.has_seats
+        for block in self.for_length(len(row)):
+            cells = {f: cell(row, i) for f, (i, _) in block.fields.items()}
+            if not any(cells.values()):
+                continue
+            voix_label = block.fields["voix"][1]
+            count = parse_count(cells["voix"], line, voix_label, problems, required=True)
+            candidate = self.candidate(cells, line, limits.max_candidates)
+            if candidate is None:
+                problems.add("missing_candidate", line, voix_label)
+                continue
+            seats = parse_seats(cells.get("seats", "")) if has_seats else (None, None)
+            if count is not None:
+                yield candidate, count, voix_label, seats
+            else:
+                # Still a candidate of the area, for duplicate checks: no votes to keep.
+                yield candidate, -1, voix_label, seats
+
+
+class MinistereLayout(Layout):
+    """Fixed columns then one repeated block of columns per candidate."""
+
+    name = "ministere"
+
+    def __init__(self, fixed: FixedColumns, blocks: list[Block], last_start: int) -> None:
+        self.fixed = fixed
+        self.level = fixed.level
+        self.level_note = level_note(fixed)
+        self.blocks = Blocks(len(fixed.header), blocks, last_start)
+        self.derived = derived_counts(fixed.index)
+        self.has_seats = self.blocks.has_seats
+
+    def label(self, name: str) -> str:
+        return self.fixed.label(name)
+
     def areas(
-        self, rows: Iterable[tuple[int, list[str]]], problems: ProblemCollector
+        self, rows: Rows, problems: ProblemCollector, limits: Limits = DEFAULT_LIMITS
     ) -> Iterator[tuple[AreaResult, bool]]:
         has_seats = self.has_seats
         for line, row in rows:
@@ -196,28 +251,18 @@ class MinistereLayout(Layout):
             voix: list[int] = []
             seats: list[int | None] = []
             elected: list[bool | None] = []
-            for block in self._blocks_for(len(row)):
-                cells = {f: cell(row, i) for f, (i, _) in block.fields.items()}
-                if not any(cells.values()):
-                    continue
-                voix_label = block.fields["voix"][1]
-                count = parse_count(cells["voix"], line, voix_label, problems, required=True)
-                candidate = self._candidate(cells)
-                if candidate is None:
-                    problems.add("missing_candidate", line, voix_label)
-                    continue
+            for candidate, count, voix_label, (s, e) in self.blocks.votes(row, line, problems, limits):
                 if any(c.id == candidate.id for c in candidates):
                     problems.add(
                         "duplicate_candidate", line, voix_label,
                         candidate=candidate.id, area=area.code, first_line=line,
                     )
                     continue
-                if count is None:
+                if count < 0:
                     continue
                 candidates.append(candidate)
                 voix.append(count)
                 if has_seats:
-                    s, e = parse_seats(cells.get("seats", ""))
                     seats.append(s)
                     elected.append(e)
             area.candidates = tuple(candidates)
@@ -225,137 +270,3 @@ class MinistereLayout(Layout):
             if has_seats:
                 area.seats, area.elected = tuple(seats), tuple(elected)
             yield area, problems.total == before
-
-
-class LongLayout(Layout):
-    """One row per area and candidate; counts repeated on each row."""
-
-    name = "long"
-
-    def __init__(self, header: list[str], index: dict[str, int], level: Level) -> None:
-        self.header = header
-        self.index = index
-        self.level = level
-        self.derived = derived_counts(index)
-        self.has_seats = "seats" in index
-
-    def label(self, name: str) -> str:
-        return self.header[self.index[name]] if name in self.index else name
-
-    @property
-    def code_label(self) -> str:
-        return self.label("code")
-
-    def areas(
-        self, rows: Iterable[tuple[int, list[str]]], problems: ProblemCollector
-    ) -> Iterator[tuple[AreaResult, bool]]:
-        index, label = self.index, self.label
-        areas: dict[str, _LongArea] = {}
-        registry: dict[tuple[str, str, str | None], Candidate] = {}
-        levels = {lvl.value for lvl in Level if lvl is not Level.TERRITORY}
-
-        def text(row: list[str], name: str) -> str | None:
-            return (cell(row, index[name]) or None) if name in index else None
-
-        for line, row in rows:
-            before = problems.total
-            code = text(row, "code")
-            if code is None:
-                problems.add("missing_value", line, label("code"))
-                continue
-            counts = {
-                name: parse_count(
-                    row[index[name]] if index[name] < len(row) else "", line, label(name), problems,
-                    required=name in REQUIRED_COUNTS,
-                )
-                for name in COUNT_FIELDS
-                if name in index
-            }
-            entry = areas.get(code)
-            if entry is None:
-                level_text = text(row, "level")
-                level = self.level
-                if level_text is not None and level_text.lower() not in levels:
-                    problems.add(
-                        "unknown_level", line, label("level"),
-                        value=level_text, expected=", ".join(sorted(levels)),
-                    )
-                elif level_text is not None:
-                    level = Level(level_text.lower())
-                    if not areas:  # the first area sets the level of the file
-                        self.level = level
-                    elif level is not self.level:
-                        problems.add(
-                            "mixed_levels", line, label("level"),
-                            area=code, value=level.value, expected=self.level.value,
-                        )
-                area = AreaResult(
-                    level=level, code=code, line=line, name=text(row, "name"),
-                    departement=text(row, "departement"), commune=text(row, "commune"),
-                    commune_name=text(row, "commune_name"), canton=text(row, "canton"),
-                    circonscription=text(row, "circonscription"),
-                )
-                for name, value in counts.items():
-                    setattr(area, name, value)
-                entry = areas[code] = _LongArea(area, {})
-            else:
-                for name, value in counts.items():
-                    expected = getattr(entry.area, name)
-                    if value is not None and expected is not None and value != expected:
-                        problems.add(
-                            "inconsistent_area_totals", line, label(name),
-                            area=code, value=value, expected=expected, first_line=entry.area.line,
-                        )
-            cid = text(row, "candidate")
-            if cid is None:
-                problems.add("missing_value", line, label("candidate"))
-                entry.complete = False
-                continue
-            voix = parse_count(
-                row[index["voix"]] if index["voix"] < len(row) else "", line, label("voix"), problems,
-                required=True,
-            )
-            if cid in entry.lines:
-                problems.add(
-                    "duplicate_candidate", line, label("candidate"),
-                    candidate=cid, area=code, first_line=entry.lines[cid],
-                )
-            else:
-                entry.lines[cid] = line
-            entry.complete = entry.complete and problems.total == before
-            if voix is None or entry.lines[cid] != line:
-                continue
-            name = text(row, "candidate_name") or cid
-            nuance = text(row, "nuance")
-            key = (cid, name, nuance)
-            candidate = registry.get(key) or registry.setdefault(key, Candidate(cid, name, nuance))
-            seats = parse_seats(text(row, "seats") or "") if self.has_seats else None
-            entry.add(candidate, voix, seats)
-        for entry in areas.values():
-            yield entry.finish(self.has_seats), entry.complete
-
-
-@dataclass(slots=True)
-class _LongArea:
-    """An area of a long file while its rows are being collected."""
-
-    area: AreaResult
-    lines: dict[str, int]  # candidate id -> line, to report duplicates
-    candidates: list[Candidate] = field(default_factory=list)
-    voix: list[int] = field(default_factory=list)
-    seats: list[tuple[int | None, bool | None]] = field(default_factory=list)
-    complete: bool = True
-
-    def add(self, candidate: Candidate, voix: int, seats: tuple[int | None, bool | None] | None) -> None:
-        self.candidates.append(candidate)
-        self.voix.append(voix)
-        if seats is not None:
-            self.seats.append(seats)
-
-    def finish(self, has_seats: bool) -> AreaResult:
-        self.area.candidates = tuple(self.candidates)
-        self.area.voix = tuple(self.voix)
-        if has_seats:
-            self.area.seats = tuple(s for s, _ in self.seats)
-            self.area.elected = tuple(e for _, e in self.seats)
-        return self.area

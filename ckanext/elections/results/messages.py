@@ -93,6 +93,10 @@ TEMPLATES: dict[str, str] = {
         "The spreadsheet's part {part} holds more than {limit_mib} MiB once decompressed, the most accepted;"
         " it was not read."
     ),
+    "xlsx_size_mismatch": N_(
+        "The spreadsheet's part {part} holds more than the {declared} bytes its header declares:"
+        " the file is damaged or forged."
+    ),
     "not_a_table": N_("The file is not a table: it holds binary data, neither CSV text nor an XLSX spreadsheet."),
     "not_xlsx": N_("The file is a ZIP archive but not an XLSX spreadsheet: {error}"),
     "nul_byte": N_(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from . import codes
 from .fields import FIXED_ALIASES
+from .limits import DEFAULT_LIMITS, LimitExceeded, Limits
 from .messages import ImportRejected, Problem, ProblemCollector
 from .model import AreaResult
 from .readers import Source, open_table
@@ -72,17 +73,18 @@ class Reference:
         return self.entries.get(code)
 
 
-def read_reference(source: Source) -> Reference:
+def read_reference(source: Source, *, limits: Limits = DEFAULT_LIMITS) -> Reference:
     """Read a reference table (CSV or XLSX, any encoding the readers accept).
 
     Each row needs a ``code`` (used verbatim) or a ``bureau`` code, which is
     combined with ``commune`` (and ``departement``) into the full bureau code
     of ``codes``, so ``0101,67017,67482`` gives area ``67482_0101``.
+    ``limits`` bounds the file read, and the areas kept (``max_areas``).
     """
     problems = ProblemCollector()
     entries: list[ReferenceEntry] = []
     seen: dict[str, int] = {}
-    with open_table(source) as table:
+    with open_table(source, limits=limits) as table:
         index: dict[str, int] = {}
         for i, title in enumerate(table.header):
             name = _INDEX.get(codes.header_key(title))
@@ -91,41 +93,41 @@ def read_reference(source: Source) -> Reference:
         if "code" not in index and "bureau" not in index:
             raise ImportRejected([Problem("no_layout", table.header_line, None, {"missing": "code or bureau"})])
         key_column = table.header[index["code"] if "code" in index else index["bureau"]]
-
-        def cell(row: list[str], name: str) -> str | None:
-            i = index.get(name)
-            return (row[i].strip() or None) if i is not None and i < len(row) else None
-
         for line, row in table.rows:
-            dep = cell(row, "departement")
-            commune = cell(row, "commune")
-            if commune is not None:
-                commune = codes.commune_code(dep, commune)
-            canton = cell(row, "canton")
-            if canton is not None:
-                canton = codes.canton_code(dep, canton)
-            circonscription = cell(row, "circonscription")
-            if circonscription is not None:
-                circonscription = codes.circonscription_code(dep, circonscription)
-            code = cell(row, "code")
-            if code is None:
-                bureau = cell(row, "bureau")
-                code = codes.bureau_code(commune, bureau) if bureau is not None else None
-            if code is None:
+            entry = _entry(row, index)
+            if entry is None:
                 problems.add("missing_value", line, key_column)
                 continue
-            first = seen.setdefault(code, line)
+            if len(seen) >= limits.max_areas and entry.code not in seen:
+                raise LimitExceeded("too_many_areas", line, limit=limits.max_areas)
+            first = seen.setdefault(entry.code, line)
             if first != line:
-                problems.add("duplicate_area", line, key_column, area=code, first_line=first)
+                problems.add("duplicate_area", line, key_column, area=entry.code, first_line=first)
                 continue
-            entries.append(
-                ReferenceEntry(
-                    code, cell(row, "name"), canton, cell(row, "canton_name"),
-                    commune, cell(row, "commune_name"), circonscription,
-                )
-            )
+            entries.append(entry)
     problems.raise_if_any()
     return Reference(entries)
+
+
+def _entry(row: list[str], index: dict[str, int]) -> ReferenceEntry | None:
+    """One row's area and parents, codes normalised; None without a code."""
+
+    def cell(name: str) -> str | None:
+        i = index.get(name)
+        return (row[i].strip() or None) if i is not None and i < len(row) else None
+
+    dep, commune, canton, circonscription = (cell(n) for n in ("departement", "commune", "canton", "circonscription"))
+    commune = codes.commune_code(dep, commune) if commune is not None else None
+    canton = codes.canton_code(dep, canton) if canton is not None else None
+    circonscription = codes.circonscription_code(dep, circonscription) if circonscription is not None else None
+    code = cell("code")
+    if code is None:
+        bureau = cell("bureau")
+        code = codes.bureau_code(commune, bureau) if bureau is not None else None
+    if code is None:
+        return None
+    return ReferenceEntry(code, cell("name"), canton, cell("canton_name"), commune, cell("commune_name"),
+                          circonscription)
 
 
 def derive_strasbourg_cantons(areas: Iterable[AreaResult]) -> Reference:

@@ -226,14 +226,23 @@ class Decision:
 
 @dataclass(slots=True)
 class _Work:
-    """A decision being made: candidates ranked, fields filled step by step."""
+    """A decision being made: the constituency's results, fields filled step by step."""
 
-    ranked: list[tuple[str, int]]
+    rules: Rules
+    round: int
+    ranked: list[tuple[str, int]]  # by votes, most first; ties in the caller's order
+    exprimes: int
+    inscrits: int | None
+    tie_break: Mapping[str, FileResult] | None
+    provisional: bool
     fields: dict[str, dict] = field(default_factory=dict)
     ties: list[Tie] = field(default_factory=list)
 
     def set(self, key: str, **values) -> None:
         self.fields.setdefault(key, {}).update(values)
+
+    def tied(self, key: str) -> bool:
+        return self.fields.get(key, {}).get("tie", False)
 
     def best(self, keys: Sequence[tuple[str, int]], places: int, code: str) -> list[str]:
         """The best ``places`` of ``keys`` by votes; a tie at the cut is recorded."""
@@ -248,6 +257,15 @@ class _Work:
         for k in at_cut:
             self.set(k, tie=True)
         return above
+
+    def done(self, outcome: Outcome, notes: tuple[Note, ...] = (), **extra) -> Decision:
+        ranks, previous, rank = {}, None, 0
+        for i, (k, v) in enumerate(self.ranked, start=1):
+            rank = rank if v == previous else i
+            ranks[k], previous = rank, v
+        decided = tuple(CandidateDecision(k, v, ranks[k], **self.fields.get(k, {})) for k, v in self.ranked)
+        return Decision(self.rules.key, self.round, outcome, self.provisional, decided, ties=tuple(self.ties),
+                        notes=notes, **extra)
 
 
 def decide(
@@ -272,6 +290,25 @@ def decide(
     status is final (``final``).
     """
     rules = rules_for(rules)
+    _check(rules, round, candidates, seats, inscrits)
+    ranked = sorted(candidates, key=lambda kv: -kv[1])  # stable: ties keep the caller's order
+    work = _Work(rules, round, ranked, exprimes or 0, inscrits, tie_break, not (complete and final))
+    if not rules.decides:
+        return work.done(Outcome.COUNTING, (Note("counting_only"),))
+    if not exprimes or not any(v > 0 for _, v in ranked):
+        return work.done(Outcome.COUNTING, (Note("no_valid_votes"),))
+    winner, contested = _winner(work)
+    if rules.list_vote and (winner is not None or contested or rules.bonus is None):
+        return _share_seats(work, winner, seats)
+    if winner is None and not contested and rules.rounds > 1:
+        return _runoff(work)
+    for k, _ in ranked:
+        work.set(k, elected=None if winner is None and work.tied(k) else k == winner)
+    return work.done(Outcome.ELECTED, winner=winner)
+
+
+def _check(rules: Rules, round: int, candidates: Sequence[tuple[str, int]], seats: int | None,
+           inscrits: int | None) -> None:
     if not 1 <= round <= rules.rounds:
         raise ValueError(f"{rules.key} has {rules.rounds} round(s), not round {round}")
     if rules.list_vote and rules.bonus is None and seats is None:
@@ -279,61 +316,33 @@ def decide(
     keys = [k for k, _ in candidates]
     if len(set(keys)) != len(keys):
         raise ValueError("candidate keys must be unique")
-    provisional = not (complete and final)
-    ranked = sorted(candidates, key=lambda kv: -kv[1])  # stable: ties keep the caller's order
-    work = _Work(ranked)
-
-    def done(outcome: Outcome, notes: tuple[Note, ...] = (), **extra) -> Decision:
-        ranks, previous, rank = {}, None, 0
-        for i, (k, v) in enumerate(ranked, start=1):
-            rank = rank if v == previous else i
-            ranks[k], previous = rank, v
-        decided = tuple(CandidateDecision(k, v, ranks[k], **work.fields.get(k, {})) for k, v in ranked)
-        return Decision(rules.key, round, outcome, provisional, decided, ties=tuple(work.ties), notes=notes,
-                        **extra)
-
-    if not rules.decides:
-        return done(Outcome.COUNTING, (Note("counting_only"),))
-    if not exprimes or not any(v > 0 for _, v in ranked):
-        return done(Outcome.COUNTING, (Note("no_valid_votes"),))
-    last_round = round == rules.rounds and rules.rounds > 1
     if rules.quorum_inscrits is not None and round == 1 and inscrits is None:
         raise ValueError(f"{rules.key}: inscrits are needed in round 1")
 
-    winner: str | None = None
-    open_winner = False
-    if round == 1 and rules.majority:
-        winners = [k for k, v in ranked if exceeds(v, exprimes, HALF)
-                   and (rules.quorum_inscrits is None or reaches(v, inscrits or 0, rules.quorum_inscrits))]
-        winner = winners[0] if winners else None
-        if winner is None and rules.rounds == 1 and len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
-            open_winner = True  # a referendum split evenly
-            winner = _settle_single(work, tie_break, rules.list_vote)
-    elif last_round:
-        open_winner = True
-        winner = _settle_single(work, tie_break, rules.list_vote)
 
-    if rules.list_vote:
-        if winner is None and not open_winner and rules.bonus is not None:
-            return _runoff(work, rules, exprimes, inscrits, done)
-        return _share_seats(work, rules, winner, exprimes, seats, tie_break, done)
-    if winner is None and not open_winner and rules.rounds > 1:
-        return _runoff(work, rules, exprimes, inscrits, done)
-    for k, _ in ranked:
-        if k == winner:
-            work.set(k, elected=True)
-        elif work.fields.get(k, {}).get("tie") and winner is None:
-            work.set(k, elected=None)
-    return done(Outcome.ELECTED, winner=winner)
+def _winner(work: _Work) -> tuple[str | None, bool]:
+    """Who wins outright, and whether a tie for the win is left (settled or not)."""
+    rules, ranked = work.rules, work.ranked
+    if work.round == 1 and rules.majority:
+        quorum = rules.quorum_inscrits
+        for k, v in ranked:
+            if exceeds(v, work.exprimes, HALF) and (quorum is None or reaches(v, work.inscrits or 0, quorum)):
+                return k, False
+        if rules.rounds == 1 and len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+            return _settle_single(work), True  # a référendum split evenly
+        return None, False
+    if work.round == rules.rounds > 1:
+        return _settle_single(work), True
+    return None, False
 
 
-def _settle_single(work: _Work, tie_break: Mapping[str, FileResult] | None, lists: bool) -> str | None:
+def _settle_single(work: _Work) -> str | None:
     """The candidate with most votes; on a tie, the one the file says won, if it does."""
-    ranked = work.ranked
+    ranked, lists = work.ranked, work.rules.list_vote
     top = [k for k, v in ranked if v == ranked[0][1]]
     if len(top) == 1:
         return top[0]
-    said = [k for k in top if tie_break and _won(tie_break.get(k))] if not lists else []
+    said = [k for k in top if work.tie_break and _won(work.tie_break.get(k))] if not lists else []
     settled = len(said) == 1
     work.ties.append(Tie("tie_bonus" if lists else "tie_elected", tuple(top), ranked[0][1], 1, settled))
     if settled:
@@ -347,15 +356,15 @@ def _won(result: FileResult) -> bool:
     return result is True or (not isinstance(result, bool) and isinstance(result, int) and result > 0)
 
 
-def _runoff(work: _Work, rules: Rules, exprimes: int, inscrits: int | None, done) -> Decision:
-    ranked = work.ranked
+def _runoff(work: _Work) -> Decision:
+    rules, ranked, exprimes = work.rules, work.ranked, work.exprimes
     if rules.runoff_top is not None:
         qualified = work.best(ranked, rules.runoff_top, "tie_runoff")
     else:
         if rules.qualify_inscrits is not None:
-            if inscrits is None:
+            if work.inscrits is None:
                 raise ValueError(f"{rules.key}: inscrits are needed to qualify for round 2")
-            qualified = [k for k, v in ranked if reaches(v, inscrits, rules.qualify_inscrits)]
+            qualified = [k for k, v in ranked if reaches(v, work.inscrits, rules.qualify_inscrits)]
         else:
             qualified = [k for k, v in ranked if reaches(v, exprimes, rules.qualify_exprimes or Fraction(0))]
         missing = rules.qualify_at_least - len(qualified)
@@ -363,54 +372,54 @@ def _runoff(work: _Work, rules: Rules, exprimes: int, inscrits: int | None, done
             rest = [(k, v) for k, v in ranked if k not in qualified and v > 0]
             qualified += work.best(rest, missing, "tie_runoff")
     for k, v in ranked:
-        tied = work.fields.get(k, {}).get("tie", False)
         merge = rules.merge is not None and reaches(v, exprimes, rules.merge)
-        work.set(k, qualified=None if tied else k in qualified, may_merge=merge)
-    return done(Outcome.RUNOFF)
+        work.set(k, qualified=None if work.tied(k) else k in qualified, may_merge=merge)
+    return work.done(Outcome.RUNOFF)
 
 
-def _share_seats(
-    work: _Work, rules: Rules, winner: str | None, exprimes: int, seats: int | None,
-    tie_break: Mapping[str, FileResult] | None, done,
-) -> Decision:
+def _share_seats(work: _Work, winner: str | None, seats: int | None) -> Decision:
     ranked = work.ranked
-    open_bonus = rules.bonus is not None and winner is None
-    if open_bonus and seats is not None and tie_break:
-        # The file's seat counts say which of the lists tied first took the bonus.
-        tie = work.ties[-1]
-        fits = [k for k in tie.candidates
-                if _seats_match(_allocate(ranked, rules, k, exprimes, seats), tie_break)]
-        if len(fits) == 1:
-            winner, open_bonus = fits[0], False
-            work.ties[-1] = Tie(tie.code, tie.candidates, tie.voix, tie.places, settled=True)
-            for k in tie.candidates:
-                work.set(k, tie=False)
-    if open_bonus:
+    if work.rules.bonus is not None and winner is None and seats is not None:
+        winner = _bonus_by_file(work, seats)
+    if work.rules.bonus is not None and winner is None:
         # Who takes the bonus decides every seat: none can be given.
         for k, _ in ranked:
-            work.set(k, elected=None if work.fields.get(k, {}).get("tie") else False)
-        return done(Outcome.SEATS, seats=seats)
+            work.set(k, elected=None if work.tied(k) else False)
+        return work.done(Outcome.SEATS, seats=seats)
     if seats is None:
         # Without a seat count, only the winning list is known.
         for k, _ in ranked:
             work.set(k, elected=k == winner)
-        return done(Outcome.ELECTED, winner=winner)
-    allocation = _allocate(ranked, rules, winner, exprimes, seats)
+        return work.done(Outcome.ELECTED, winner=winner)
+    allocation = _allocate(work, winner, seats)
     if not allocation.settled:
-        settled = settle_with_file(allocation, tie_break) if tie_break else None
+        settled = settle_with_file(allocation, work.tie_break) if work.tie_break else None
         voix = dict(ranked)[allocation.tied[0]]
         work.ties.append(Tie("tie_last_seat", allocation.tied, voix, allocation.tied_seats, settled is not None))
-        if settled is not None:
-            allocation = settled
+        allocation = settled or allocation
     for k, _ in ranked:
-        tied = k in allocation.tied
-        won = allocation.seats.get(k, 0)
+        tied, won = k in allocation.tied, allocation.seats.get(k, 0)
         work.set(k, seats=won, tie=tied, elected=None if tied and not won else won > 0 or k == winner)
-    return done(Outcome.SEATS, winner=winner, seats=seats)
+    return work.done(Outcome.SEATS, winner=winner, seats=seats)
 
 
-def _allocate(ranked: list[tuple[str, int]], rules: Rules, first: str | None, exprimes: int, seats: int) -> Allocation:
-    return list_seats(ranked, seats, exprimes=exprimes, threshold=rules.seat_threshold, bonus=rules.bonus,
+def _bonus_by_file(work: _Work, seats: int) -> str | None:
+    """Which of the lists tied first took the bonus, if the file's seat counts say so."""
+    if not work.tie_break or not work.ties:
+        return None
+    tie = work.ties[-1]
+    fits = [k for k in tie.candidates if _seats_match(_allocate(work, k, seats), work.tie_break)]
+    if len(fits) != 1:
+        return None
+    work.ties[-1] = Tie(tie.code, tie.candidates, tie.voix, tie.places, settled=True)
+    for k in tie.candidates:
+        work.set(k, tie=False)
+    return fits[0]
+
+
+def _allocate(work: _Work, first: str | None, seats: int) -> Allocation:
+    rules = work.rules
+    return list_seats(work.ranked, seats, exprimes=work.exprimes, threshold=rules.seat_threshold, bonus=rules.bonus,
                       first=first, round_down_below=rules.bonus_round_down_below)
 
 

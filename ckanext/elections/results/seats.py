@@ -54,45 +54,41 @@ def highest_average(votes: Sequence[tuple[str, int]], seats: int) -> Allocation:
     if seats < 0:
         raise ValueError(f"cannot share {seats} seats")
     won = {key: 0 for key, _ in votes}
-    voix = dict(votes)
+    voix = {key: v for key, v in votes if v > 0}
     left = seats
-    while left > 0:
-        # Lists with the highest average, compared exactly: a/(s+1) > b/(t+1).
-        best: list[str] = []
-        for key, v in voix.items():
-            if v <= 0:
-                continue
-            if not best:
-                best = [key]
-                continue
-            top = best[0]
-            lhs, rhs = v * (won[top] + 1), voix[top] * (won[key] + 1)
-            if lhs > rhs:
-                best = [key]
-            elif lhs == rhs:
-                best.append(key)
-        if not best:
-            break
-        if len(best) <= left:
-            # Each of them gets a seat whatever the order.
-            for key in best:
-                won[key] += 1
-            left -= len(best)
-            continue
-        # More lists than seats left at this average: more votes first.
-        best.sort(key=lambda k: -voix[k])
-        cut = voix[best[left - 1]]
-        sure = [k for k in best if voix[k] > cut]
-        for key in sure:
+    while left > 0 and voix:
+        best = _highest(voix, won)
+        if len(best) > left:
+            # More lists than seats left at this average: more votes first.
+            best.sort(key=lambda k: -voix[k])
+            cut = voix[best[left - 1]]
+            at_cut = [k for k in best if voix[k] == cut]
+            if len([k for k in best if voix[k] > cut]) + len(at_cut) > left:
+                for key in best:
+                    won[key] += voix[key] > cut
+                return Allocation(won, tuple(at_cut), left - sum(voix[k] > cut for k in best))
+            best = best[:left]
+        # Each of them gets a seat whatever the order.
+        for key in best:
             won[key] += 1
-        left -= len(sure)
-        at_cut = tuple(k for k in best if voix[k] == cut)
-        if len(at_cut) > left:
-            return Allocation(won, at_cut, left)
-        for key in at_cut:
-            won[key] += 1
-        left = 0
+        left -= len(best)
     return Allocation(won)
+
+
+def _highest(voix: dict[str, int], won: dict[str, int]) -> list[str]:
+    """The lists with the highest average, compared exactly: a/(s+1) > b/(t+1)."""
+    best: list[str] = []
+    for key, v in voix.items():
+        if not best:
+            best = [key]
+            continue
+        top = best[0]
+        lhs, rhs = v * (won[top] + 1), voix[top] * (won[key] + 1)
+        if lhs > rhs:
+            best = [key]
+        elif lhs == rhs:
+            best.append(key)
+    return best
 
 
 def bonus_seats(seats: int, share: Fraction, *, round_down_below: int | None = None) -> int:

@@ -36,7 +36,7 @@ def decide_area(
         votes = [(c.id, c.voix) for c in area.candidates]
         tie_break = None
     else:
-        votes = [(c.id, v) for c, v in zip(area.candidates, area.voix)]
+        votes = [(c.id, v) for c, v in zip(area.candidates, area.voix, strict=True)]
         tie_break = file_results(area) if use_file else None
     return decide(rules, round, votes, area.exprimes, area.inscrits, seats=seats, complete=complete,
                   final=final, tie_break=tie_break or None)
@@ -48,7 +48,7 @@ def file_results(area: AreaResult) -> dict[str, FileResult]:
         return {}
     seats = area.seats or (None,) * len(area.voix)
     elected = area.elected or (None,) * len(area.voix)
-    return {c.id: s if s is not None else e for c, s, e in zip(area.candidates, seats, elected)}
+    return {c.id: s if s is not None else e for c, s, e in zip(area.candidates, seats, elected, strict=True)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,10 +87,10 @@ def nuance_standings(
         nuances = [c.nuance or "" for c in area.candidates]
         for nuance in dict.fromkeys(nuances):
             totals.setdefault(nuance, [0, 0, 0, 0, 0])[1] += 1
-        for nuance, v in zip(nuances, area.voix):
+        for nuance, v in zip(nuances, area.voix, strict=True):
             totals[nuance][0] += v
         best = max(area.voix, default=0)
-        leaders = [n for n, v in zip(nuances, area.voix) if v == best and best > 0]
+        leaders = [n for n, v in zip(nuances, area.voix, strict=True) if v == best and best > 0]
         if len(leaders) == 1:
             totals[leaders[0]][2] += 1
         for nuance, won in _won_here(area, nuances, rules, round, seats).items():
@@ -117,12 +117,13 @@ def _won_here(
     """Per nuance: True if it won the area's seat, or the seats it won there."""
     won: dict[str, bool | int] = {}
     if rules is None:
-        for nuance, result in zip(nuances, file_results(area).values()):
+        results = file_results(area)
+        for nuance, result in zip(nuances, results.values(), strict=bool(results)):
             if result is True or (type(result) is int and result > 0):
                 won[nuance] = won.get(nuance, 0) + result if type(result) is int else True
         return won
     decision = decide_area(area, rules, round, seats=seats(area) if seats else None)
-    by_key = dict(zip((c.id for c in area.candidates), nuances))
+    by_key = dict(zip((c.id for c in area.candidates), nuances, strict=True))
     for c in decision.candidates:
         if c.seats:
             won[by_key[c.key]] = int(won.get(by_key[c.key], 0)) + c.seats

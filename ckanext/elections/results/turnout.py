@@ -8,12 +8,15 @@ are normalised to ``HH:MM``, and ``closing`` for the final figure.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 
 from . import codes
 from .aggregate import TERRITORY_CODE, percent
 from .fields import FIXED_ALIASES, parse_count
+from .limits import DEFAULT_LIMITS, LimitExceeded, Limits
 from .messages import ImportRejected, Problem, ProblemCollector
 from .readers import Source, open_table
 from .reference import Reference
@@ -67,7 +70,7 @@ def parse_hour(text: str) -> str | None:
     hour, minute = int(match.group(1)), int(match.group(2) or 0)
     if hour > 23 or minute > 59:
         return None
-    return f"{hour:02d}:{minute:02d}"
+    return sys.intern(f"{hour:02d}:{minute:02d}")
 
 
 def hour_order(hour: str) -> tuple[int, str]:
@@ -76,65 +79,96 @@ def hour_order(hour: str) -> tuple[int, str]:
 
 
 def read_turnout(
-    source: Source, *, reference: Reference | None = None, max_problems: int = 1000
+    source: Source, *, reference: Reference | None = None, max_problems: int = 1000,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> list[TurnoutRow]:
     """Read and check a turnout file; raise ``ImportRejected`` on any problem.
 
     An area's code is the ``code`` column, or ``bureau`` combined with
     ``commune`` as in result files. Besides cell problems, votants must not
     exceed inscrits nor decrease as the day goes on, and each (area, hour)
-    appears once.
+    appears once. ``limits`` bounds the file read and the rows kept: at most
+    ``max_areas`` areas, and ``max_votes // 4`` rows (a row costs about four
+    times a candidate's result; the default allows 70,000 bureaux at 10 hours).
     """
     problems = ProblemCollector(max_problems)
     rows: list[TurnoutRow] = []
-    with open_table(source) as table:
-        index: dict[str, int] = {}
-        for i, title in enumerate(table.header):
-            name = _INDEX.get(codes.header_key(title))
-            if name is not None and name not in index:
-                index[name] = i
-        missing = [n for n in ("hour", "votants") if n not in index]
-        if "code" not in index and "bureau" not in index:
-            missing.insert(0, "code")
-        if missing:
-            raise ImportRejected([Problem("no_layout", table.header_line, None, {"missing": ", ".join(missing)})])
-        header = table.header
-        code_column = header[index["code"] if "code" in index else index["bureau"]]
-
-        def cell(row: list[str], name: str) -> str:
-            i = index.get(name)
-            return row[i].strip() if i is not None and i < len(row) else ""
-
+    most_rows = limits.max_votes // 4
+    areas: set[str] = set()
+    with open_table(source, limits=limits) as table:
+        columns = _Columns(table.header, table.header_line)
         for line, row in table.rows:
-            code = cell(row, "code")
-            if not code and cell(row, "bureau"):
-                dep, commune = cell(row, "departement") or None, cell(row, "commune") or None
-                commune = codes.commune_code(dep, commune) if commune else None
-                code = codes.bureau_code(commune, cell(row, "bureau"))
-            if not code:
-                problems.add("missing_value", line, code_column)
+            found = columns.read(row, line, problems, reference)
+            if found is None:
                 continue
-            hour_text = cell(row, "hour")
-            hour = parse_hour(hour_text)
-            if hour is None:
-                problems.add("unknown_hour", line, header[index["hour"]], value=hour_text)
-            votants = parse_count(cell(row, "votants"), line, header[index["votants"]], problems, required=True)
-            inscrits = None
-            if "inscrits" in index:
-                inscrits = parse_count(cell(row, "inscrits"), line, header[index["inscrits"]], problems, required=False)
-            if reference is not None and code not in reference:
-                problems.add("unknown_area", line, code_column, area=code)
-            if hour is None or votants is None:
-                continue
-            if inscrits is not None and votants > inscrits:
-                problems.add(
-                    "votants_above_inscrits", line, header[index["votants"]],
-                    area=code, votants=votants, inscrits=inscrits,
-                )
-            rows.append(TurnoutRow(code, hour, votants, inscrits, line))
-    _check_sequences(rows, header[index["votants"]], problems)
+            if found.code not in areas:
+                if len(areas) >= limits.max_areas:
+                    raise LimitExceeded("too_many_areas", line, limit=limits.max_areas)
+                areas.add(found.code)
+            if len(rows) >= most_rows:
+                raise LimitExceeded("too_many_rows", line, limit=most_rows)
+            rows.append(found)
+    _check_sequences(rows, columns.label("votants"), problems)
     problems.raise_if_any()
     return rows
+
+
+class _Columns:
+    """Where a turnout file keeps each field, and how one row reads."""
+
+    def __init__(self, header: list[str], line: int) -> None:
+        self.header = header
+        self.index: dict[str, int] = {}
+        for i, title in enumerate(header):
+            name = _INDEX.get(codes.header_key(title))
+            if name is not None and name not in self.index:
+                self.index[name] = i
+        missing = [n for n in ("hour", "votants") if n not in self.index]
+        if "code" not in self.index and "bureau" not in self.index:
+            missing.insert(0, "code")
+        if missing:
+            raise ImportRejected([Problem("no_layout", line, None, {"missing": ", ".join(missing)})])
+        self.code_column = header[self.index["code"] if "code" in self.index else self.index["bureau"]]
+
+    def label(self, name: str) -> str:
+        return self.header[self.index[name]]
+
+    def cell(self, row: list[str], name: str) -> str:
+        i = self.index.get(name)
+        return row[i].strip() if i is not None and i < len(row) else ""
+
+    def code(self, row: list[str]) -> str:
+        code = self.cell(row, "code")
+        if not code and self.cell(row, "bureau"):
+            dep, commune = self.cell(row, "departement") or None, self.cell(row, "commune") or None
+            commune = codes.commune_code(dep, commune) if commune else None
+            code = codes.bureau_code(commune, self.cell(row, "bureau"))
+        return code
+
+    def read(
+        self, row: list[str], line: int, problems: ProblemCollector, reference: Reference | None
+    ) -> TurnoutRow | None:
+        """The row's figures, or None (and problems) when they cannot be kept."""
+        code = self.code(row)
+        if not code:
+            problems.add("missing_value", line, self.code_column)
+            return None
+        hour_text = self.cell(row, "hour")
+        hour = parse_hour(hour_text)
+        if hour is None:
+            problems.add("unknown_hour", line, self.label("hour"), value=hour_text)
+        votants = parse_count(self.cell(row, "votants"), line, self.label("votants"), problems, required=True)
+        inscrits = None
+        if "inscrits" in self.index:
+            inscrits = parse_count(self.cell(row, "inscrits"), line, self.label("inscrits"), problems, required=False)
+        if reference is not None and code not in reference:
+            problems.add("unknown_area", line, self.code_column, area=code)
+        if hour is None or votants is None:
+            return None
+        if inscrits is not None and votants > inscrits:
+            problems.add("votants_above_inscrits", line, self.label("votants"), area=code, votants=votants,
+                         inscrits=inscrits)
+        return TurnoutRow(sys.intern(code), hour, votants, inscrits, line)
 
 
 def _check_sequences(rows: list[TurnoutRow], column: str, problems: ProblemCollector) -> None:
@@ -146,7 +180,7 @@ def _check_sequences(rows: list[TurnoutRow], column: str, problems: ProblemColle
             problems.add("duplicate_turnout", row.line, column, area=row.code, hour=row.hour, first_line=first.line)
     for code, hours in by_area.items():
         ordered = sorted(hours.values(), key=lambda r: hour_order(r.hour))
-        for before, after in zip(ordered, ordered[1:]):
+        for before, after in pairwise(ordered):
             if after.votants < before.votants:
                 problems.add(
                     "turnout_decreasing", after.line, column, area=code, votants=after.votants,

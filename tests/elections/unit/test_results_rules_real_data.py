@@ -24,7 +24,7 @@ def t2(data_dir):
 
 
 def flagged(area) -> list[str]:
-    return [c.id for c, e in zip(area.candidates, area.elected or ()) if e]
+    return [c.id for c, e in zip(area.candidates, area.elected or (), strict=False) if e]
 
 
 def test_departementales_2015_round_1_canton_by_canton(t1):
