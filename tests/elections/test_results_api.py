@@ -137,6 +137,14 @@ class TestPush:
         assert [(a["code"], a["counted"], a["votants"]) for a in answer["areas"]] == [
             ("99001-01", False, None), ("99001-02", False, None)]
 
+    def test_a_level_not_published_is_refused_with_the_published_ones(self, night):
+        election, _ = night
+
+        with pytest.raises(tk.ValidationError) as refused:
+            show(election, "circonscription")
+
+        assert refused.value.error_dict["published_levels"] == ["territory", "canton", "commune", "bureau"]
+
     def test_a_pushed_bureau_rolls_up_at_once(self, night):
         election, editor = night
 
@@ -280,6 +288,19 @@ class TestAuthorization:
         control = {part.strip() for part in member.headers["Cache-Control"].split(",")}
         assert {"private", "no-cache"} <= control and "public" not in control
         assert {"Authorization", "Cookie"} <= {v.strip() for v in member.headers["Vary"].split(",")}
+
+    def test_organisations_are_found_by_id_or_name_and_never_reach_solr_as_text(self, people, make_election):
+        organization, _ = people
+        make_election(organization, name="theirs")
+        make_election(name="another-orgs")
+
+        def names(**filters):
+            return [e["name"] for e in helpers.call_action("elections_election_list", **filters)]
+
+        assert names(organization=organization["id"]) == names(organization=organization["name"]) == ["theirs"]
+        for odd in ("nobody", 'x" OR "y', '"'):
+            with pytest.raises(tk.ObjectNotFound):
+                names(organization=odd)
 
     def test_private_elections_are_not_listed_for_strangers(self, people, make_election):
         organization, people = people

@@ -14,7 +14,7 @@ from ckan import model
 from ckanext.datastore.backend.postgres import get_read_engine, identifier
 
 from ckanext.elections.model import ElectionResults
-from ckanext.elections.results import PARENT_LEVELS, Level
+from ckanext.elections.results import PARENT_LEVELS, QUERY_LEVELS, Level
 
 ELECTION_FIELDS = (
     "election_kind", "election_round", "polling_date", "territory_name",
@@ -53,8 +53,29 @@ def _extra(extras: dict[str, Any], field: str) -> Any:
     return value
 
 
+class LevelNotPublished(Exception):
+    """The election's results exist, but not at this level: ``levels`` are
+    those it has."""
+
+    def __init__(self, levels: list[str]) -> None:
+        self.levels = levels
+        super().__init__(", ".join(levels))
+
+
+def published_levels(state: ElectionResults) -> list[str]:
+    """The levels of an election's areas, the territory first, finest last."""
+    with get_read_engine().connect() as connection:
+        cursor = connection.connection.cursor()
+        cursor.execute(f"SELECT DISTINCT level FROM {identifier(state.areas_resource_id)}")
+        found = {row[0] for row in cursor.fetchall()}
+    return [level.value for level in QUERY_LEVELS if level.value in found]
+
+
 def results(package: model.Package, level: str, code: str | None = None) -> dict[str, Any]:
-    """The ``elections_results_show`` answer (see its docstring)."""
+    """The ``elections_results_show`` answer (see its docstring).
+
+    Raises ``LevelNotPublished`` for a level the results do not have.
+    """
     state = ElectionResults.get(package.id)
     election = election_summary(package)
     answer: dict[str, Any] = {
@@ -86,6 +107,8 @@ def results(package: model.Package, level: str, code: str | None = None) -> dict
             (level, code) if code else (level,),
         )
         rows = cursor.fetchall()
+    if not rows and code is None:
+        raise LevelNotPublished(published_levels(state))
 
     areas: list[dict[str, Any]] = []
     counted = total = 0

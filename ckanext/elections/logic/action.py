@@ -72,7 +72,9 @@ def elections_results_show(context: Context, data_dict: DataDict) -> dict[str, A
     :param id: the id or name of the election dataset
     :type id: string
     :param level: ``territory`` (the whole, one area), ``departement``,
-        ``circonscription``, ``canton``, ``commune`` or ``bureau``
+        ``circonscription``, ``canton``, ``commune`` or ``bureau``; a level
+        the results are not published at is a validation error (409) whose
+        ``published_levels`` lists those they are published at
     :type level: string
     :param code: only this area (optional), e.g. ``67017`` or ``67482_0101``
     :type code: string
@@ -90,8 +92,13 @@ def elections_results_show(context: Context, data_dict: DataDict) -> dict[str, A
     # By id, the auth functions find the package in the session: no new query.
     tk.check_access("elections_results_show", context, {**data, "id": package.id})
     level, code = data["level"], data.get("code")
-    return http_cache.answer(package, "elections_results_show", (level, code),
-                             lambda: query.results(package, level, code))
+    try:
+        return http_cache.answer(package, "elections_results_show", (level, code),
+                                 lambda: query.results(package, level, code))
+    except query.LevelNotPublished as missing:
+        raise tk.ValidationError({"level": [tk._(
+            "The results of this election are not published at this level; they are at: {levels}").format(
+            levels=", ".join(missing.levels))], "published_levels": missing.levels})
 
 
 @tk.side_effect_free
@@ -128,7 +135,8 @@ def elections_election_list(context: Context, data_dict: DataDict) -> list[dict[
     Siblings (elections of the same night) name each other in
     ``sibling_election``.
 
-    :param organization: only this organisation's elections (optional)
+    :param organization: only this organisation's elections, by id or name
+        (optional; an unknown one is NotFound)
     :type organization: string
     :param include_private: include the private elections the user may see
         (optional, default: false)
@@ -138,11 +146,15 @@ def elections_election_list(context: Context, data_dict: DataDict) -> list[dict[
         with their ``progress`` and ``updated``
     :rtype: list of dictionaries
     """
+    tk.check_access("elections_election_list", context, data_dict)
     data = _validated(data_dict, schema.election_list(), context)
-    tk.check_access("elections_election_list", context, data)
     fq = "+dataset_type:election"
     if data.get("organization"):
-        fq += f' +organization:"{data["organization"]}"'
+        organization = model.Group.get(data["organization"])
+        if organization is None or not organization.is_organization or organization.state != "active":
+            raise tk.ObjectNotFound(tk._("Organization not found"))
+        # An id from the database, never the caller's text, reaches Solr.
+        fq += f' +owner_org:"{organization.id}"'
     found = tk.get_action("package_search")(
         {"user": context.get("user")},
         {"fq": fq, "rows": 1000, "sort": "polling_date desc, name asc",
