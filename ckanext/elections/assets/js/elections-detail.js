@@ -54,6 +54,9 @@ this.ckan.module("elections-detail", function ($) {
      * into view and take the focus (on a phone they are above the map).
      * Not on the first paint: a link to an area must not steal the focus. */
     _follow: function (area, shown) {
+      if (area && !shown && this.payload.loading) {
+        return;  // its figures are on their way
+      }
       var first = this.area === undefined;
       var changed = area !== this.area;
       var closing = this.closing;
@@ -70,8 +73,7 @@ this.ckan.module("elections-detail", function ($) {
       title.attr("tabindex", "-1");
       var box = title.closest(".el-card")[0].getBoundingClientRect();
       if (box.top < 0 || box.top > window.innerHeight - 80) {
-        title.closest(".el-card")[0].scrollIntoView({
-          block: "start", behavior: window.matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth"});
+        title.closest(".el-card")[0].scrollIntoView({block: "start"});
       }
       title[0].focus({preventScroll: true});
     },

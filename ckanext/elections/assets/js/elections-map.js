@@ -171,7 +171,7 @@ this.ckan.module("elections-map", function ($) {
         });
         this._fit();
         if (this.drilled !== state.canton) {
-          this._drilled(state.canton);
+          this._drilled(state.canton, state.area);
         }
       }
       var scale = this._scale(payload, areas);
@@ -233,16 +233,17 @@ this.ckan.module("elections-map", function ($) {
 
     /* After a drill-down (or the way back), the new map is brought into
      * view and given the focus, where the button that asked for it was. */
-    _drilled: function (canton) {
+    _drilled: function (canton, area) {
       var first = this.drilled === undefined;
       this.drilled = canton;
-      if (first || $(document.documentElement).hasClass("is-screen")) {
+      // With an area chosen (a search, the way back), its figures take the focus.
+      if (first || area || $(document.documentElement).hasClass("is-screen")) {
         return;
       }
       var block = this.el[0];
       var box = block.getBoundingClientRect();
       if (box.top < 0 || box.bottom > window.innerHeight) {
-        block.scrollIntoView({block: "start", behavior: window.matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth"});
+        block.scrollIntoView({block: "start"});
       }
       this.canvas.attr("aria-label", this._("Map of the results"))[0].focus({preventScroll: true});
     },
