@@ -13,6 +13,7 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 
 from ckanext.elections.results import model as vocabulary
+from ckanext.elections.results.messages import N_
 from ckanext.elections.utils import user_context
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "elections_live_results_url",
     "elections_status_choices",
     "elections_vocabulary",
+    "humanize_entity_type",
 ]
 
 
@@ -76,8 +78,8 @@ def elections_embed_views(package: dict[str, Any], resource_id: str) -> list[dic
     except (tk.NotAuthorized, tk.ObjectNotFound):
         return []
     return [{"id": view["id"], "type": view["view_type"], "title": view["title"],
-             "url": tk.url_for(f"{package['type']}_resource.view", id=package["name"], resource_id=resource_id, locale="default",
-                               view_id=view["id"], qualified=True)}
+             "url": tk.url_for(f"{package['type']}_resource.view", id=package["name"], resource_id=resource_id,
+                               view_id=view["id"], locale="default", qualified=True)}
             for view in views if view["view_type"] in _EMBEDDABLE]
 
 
@@ -94,3 +96,38 @@ def elections_live_results_url(package: dict[str, Any]) -> str | None:
         return None
     return tk.url_for(f"{package.get('type') or 'election'}_resource.read", id=package["name"],
                       resource_id=found.resource_id, view_id=found.id)
+
+
+# CKAN names a custom dataset type by gluing its English name into English
+# templates ("Search Elections..."), which no catalogue translates.
+_ELECTION_WORDING = {
+    "add link": N_("Add election"),
+    "breadcrumb": N_("Elections"),
+    "content tab": N_("Elections"),
+    "create label": N_("Create election"),
+    "create title": N_("Create election"),
+    "delete confirmation": N_("Are you sure you want to delete this election?"),
+    "description placeholder": N_("A few words about this election..."),
+    "edit label": N_("Edit election"),
+    "facet label": N_("Elections"),
+    "main nav": N_("Elections"),
+    "my label": N_("My elections"),
+    "view label": N_("View election"),
+    "name placeholder": N_("My election"),
+    "no any objects": N_("There are no elections on this site yet"),
+    "no description": N_("There is no description of this election"),
+    "page title": N_("Elections"),
+    "save label": N_("Save election"),
+    "search placeholder": N_("Search elections..."),
+    "search_placeholder": N_("Search elections..."),
+    "update label": N_("Update election"),
+}
+
+
+@tk.chained_helper
+def humanize_entity_type(next_helper: Any, entity_type: str, object_type: str, purpose: str) -> str | None:
+    """The words of CKAN's templates for the ``election`` dataset type, in
+    the reader's language; other types as CKAN names them."""
+    if entity_type == "package" and object_type == "election" and purpose in _ELECTION_WORDING:
+        return tk._(_ELECTION_WORDING[purpose])
+    return next_helper(entity_type, object_type, purpose)

@@ -73,7 +73,7 @@ this.ckan.module("elections-map", function ($) {
     },
 
     _onResize: function () {
-      this.map.invalidateSize();
+      this.map.invalidateSize({pan: false});
       if (this.layer) {
         this._fit();
       }
@@ -224,8 +224,9 @@ this.ckan.module("elections-map", function ($) {
 
     _fit: function () {
       var bounds = this.layer.getBounds();
-      if (bounds.isValid()) {
-        this.map.fitBounds(bounds, {padding: [6, 6]});
+      // A hidden map (another screen of the big screen) has no size to fit.
+      if (bounds.isValid() && this.canvas[0].clientWidth > 0) {
+        this.map.fitBounds(bounds, {padding: [6, 6], animate: false});
         this.fitZoom = this.map.getZoom();
         this._onZoom();
       }
