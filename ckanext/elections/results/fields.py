@@ -94,6 +94,12 @@ CODE_COLUMNS: tuple[str, ...] = ("departement", "commune", "bureau", "canton", "
 CONSTITUENCY_COLUMNS: tuple[str, ...] = ("canton", "circonscription")
 AREA_CODE_COLUMNS = "bureau (or commune, canton, circonscription, departement)"
 REQUIRED_COUNTS = ("inscrits", "votants", "exprimes")
+# The largest count storage holds (the DataStore's int columns, as in ``push``).
+MAX_COUNT = 2**31 - 1
+# The longest code and name kept: longer ones are errors, and would let a
+# file within every other limit hold hundreds of MB of text.
+MAX_CODE_LENGTH = 40
+MAX_NAME_LENGTH = 300
 
 
 def _index(aliases: dict[str, tuple[str, ...]]) -> dict[str, str]:
@@ -117,7 +123,7 @@ def parse_count(
     Only plain ASCII digits are accepted: ``1 234``, ``12.5`` or ``-3`` in a
     count column are data errors to fix at the source, not to guess about.
     """
-    if text.isdigit() and text.isascii():
+    if text.isdigit() and text.isascii() and len(text) < 10:
         return int(text)
     text = text.strip()
     if not text:
@@ -125,13 +131,22 @@ def parse_count(
             problems.add("missing_value", line, column)
         return None
     if text.isdigit() and text.isascii():
-        return int(text)
+        # Too many digits for int() to even read them is too large too.
+        if len(text) <= 10 and int(text) <= MAX_COUNT:
+            return int(text)
+        problems.add("count_too_large", line, column, value=shown(text), maximum=MAX_COUNT)
+        return None
     digits = text[1:].strip()
-    if text[0] == "-" and digits.isdigit() and digits.isascii():
+    if text[0] == "-" and digits.isdigit() and digits.isascii() and len(digits) <= 10:
         problems.add("negative_count", line, column, value=-int(digits))
     else:
-        problems.add("not_integer", line, column, value=text)
+        problems.add("not_integer", line, column, value=shown(text))
     return None
+
+
+def shown(text: str, width: int = 40) -> str:
+    """A cell as quoted in a problem: hostile cells can be a megabyte long."""
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def parse_seats(text: str) -> tuple[int | None, bool | None]:
@@ -179,6 +194,14 @@ class FixedColumns:
         value = cell(row, i)
         return sys.intern(value) if value else None
 
+    def name(self, row: list[str], name: str, line: int, problems: ProblemCollector) -> str | None:
+        """A name column's text; a problem if longer than any real name."""
+        value = self.text(row, name)
+        if value is not None and len(value) > MAX_NAME_LENGTH:
+            problems.add("value_too_long", line, self.label(name), limit=MAX_NAME_LENGTH)
+            return None
+        return value
+
     @property
     def code_labels(self) -> list[str]:
         """Headers of the columns the area codes are built from."""
@@ -207,9 +230,10 @@ class FixedColumns:
         if parts is None:
             return None
         area = AreaResult(level=self.level, code=code or "", line=line, **parts)
-        area.commune_name = self.text(row, "commune_name")
+        area.commune_name = self.name(row, "commune_name", line, problems)
         if code is None:
-            area.code, area.name = self._own_code(row, area)
+            area.code, name = self._own_code(area)
+            area.name = self.name(row, name, line, problems) if name != "commune_name" else area.commune_name
         for name, value in self.counts(row, line, problems).items():
             setattr(area, name, value)
         return area
@@ -224,9 +248,16 @@ class FixedColumns:
                 value = self.text(row, name)
                 if value is None and required:
                     problems.add("missing_value", line, self.label(name))
+                elif value is not None and len(value) > MAX_CODE_LENGTH:
+                    problems.add("value_too_long", line, self.label(name), limit=MAX_CODE_LENGTH)
+                    return None
                 parts[name] = value
         if required and None in parts.values():
             return None
+        return self._normalise(parts)
+
+    def _normalise(self, parts: dict[str, str | None]) -> dict[str, str | None]:
+        """Codes as ``codes`` writes them: padded, prefixed by their département."""
         dep = parts.get("departement")
         if dep is not None:
             dep = parts["departement"] = self._dep_cache.get(dep) or self._dep_cache.setdefault(
@@ -246,18 +277,18 @@ class FixedColumns:
             parts["circonscription"] = sys.intern(codes.circonscription_code(dep, parts["circonscription"]))  # type: ignore[arg-type]
         return parts
 
-    def _own_code(self, row: list[str], area: AreaResult) -> tuple[str, str | None]:
-        """The code and name of an area at the file's level, from its parts."""
+    def _own_code(self, area: AreaResult) -> tuple[str, str]:
+        """The code of an area at the file's level, from its parts, and its name column."""
         level = self.level
         if level is Level.BUREAU:
-            return codes.bureau_code(area.commune, area.bureau or ""), self.text(row, "bureau_name")
+            return codes.bureau_code(area.commune, area.bureau or ""), "bureau_name"
         if level is Level.CANTON:
-            return area.canton or "", self.text(row, "canton_name")
+            return area.canton or "", "canton_name"
         if level is Level.COMMUNE:
-            return area.commune or "", area.commune_name
+            return area.commune or "", "commune_name"
         if level is Level.CIRCONSCRIPTION:
-            return area.circonscription or "", self.text(row, "circonscription_name")
-        return area.departement or "", self.text(row, "departement_name")
+            return area.circonscription or "", "circonscription_name"
+        return area.departement or "", "departement_name"
 
 
 def fixed_columns(header: list[str], keys: list[str], stop: int) -> FixedColumns | None:

@@ -33,7 +33,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from . import codes
-from .fields import FixedColumns, cell, derived_counts, parse_count, parse_seats
+from .fields import MAX_NAME_LENGTH, FixedColumns, cell, derived_counts, parse_count, parse_seats
 from .limits import DEFAULT_LIMITS, LimitExceeded, Limits
 from .messages import Note, ProblemCollector
 from .model import AreaResult, Candidate, Level
@@ -209,6 +209,10 @@ class Blocks:
             if not any(cells.values()):
                 continue
             voix_label = block.fields["voix"][1]
+            long = next((f for f, text in cells.items() if len(text) > MAX_NAME_LENGTH), None)
+            if long is not None:
+                problems.add("value_too_long", line, block.fields[long][1], limit=MAX_NAME_LENGTH)
+                continue
             count = parse_count(cells["voix"], line, voix_label, problems, required=True)
             candidate = self.candidate(cells, line, limits.max_candidates)
             if candidate is None:

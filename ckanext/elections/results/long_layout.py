@@ -24,7 +24,17 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 
 from . import codes
-from .fields import CONSTITUENCY_COLUMNS, FixedColumns, cell, derived_counts, parse_count, parse_seats
+from .fields import (
+    CONSTITUENCY_COLUMNS,
+    MAX_CODE_LENGTH,
+    MAX_NAME_LENGTH,
+    FixedColumns,
+    cell,
+    derived_counts,
+    parse_count,
+    parse_seats,
+    shown,
+)
 from .layouts import Blocks, Layout, Rows, level_note
 from .limits import DEFAULT_LIMITS, LimitExceeded, Limits
 from .messages import Note, ProblemCollector
@@ -158,6 +168,9 @@ class LongLayout(Layout):
         if self.code is not None and not code:
             problems.add("missing_value", line, self.label("code"))
             return None
+        if code is not None and len(code) > MAX_CODE_LENGTH:
+            problems.add("value_too_long", line, self.label("code"), limit=MAX_CODE_LENGTH)
+            return None
         area = self.fixed.area(row, line, problems, code=code)
         if area is None:
             return None
@@ -165,6 +178,9 @@ class LongLayout(Layout):
             self._set_level(area, row, line, problems, first=not state.areas)
             if self.name_column is not None:
                 area.name = cell(row, self.name_column) or None
+                if area.name is not None and len(area.name) > MAX_NAME_LENGTH:
+                    problems.add("value_too_long", line, self.fixed.header[self.name_column], limit=MAX_NAME_LENGTH)
+                    area.name = None
         group = self._group(area)
         entry = state.areas.get(group)
         if entry is not None:  # "1" and "01": one area
@@ -227,7 +243,8 @@ class LongLayout(Layout):
                     first: bool) -> None:
         text = cell(row, self.level_column or 0).lower()
         if text and text not in _LEVELS:
-            problems.add("unknown_level", line, self.label("level"), value=text, expected=", ".join(sorted(_LEVELS)))
+            problems.add("unknown_level", line, self.label("level"), value=shown(text),
+                         expected=", ".join(sorted(_LEVELS)))
         elif text and first:  # the first area sets the level of the file
             self.level = _LEVELS[text]
             self.level_note = Note("level_column", {"columns": self.label("level"), "level": self.level.value})
@@ -247,6 +264,10 @@ class LongLayout(Layout):
             if not any(c.strip() for c in identity) and not text.strip():
                 return  # an empty block: no candidate on this row
             cells = {f: row[i].strip() for f, i in self._identity}
+            long = next((i for f, i in self._identity if len(cells[f]) > MAX_NAME_LENGTH), None)
+            if long is not None:
+                problems.add("value_too_long", line, self.fixed.header[long], limit=MAX_NAME_LENGTH)
+                return
             candidate = self.blocks.candidate(cells, line, state.limits.max_candidates)
             if candidate is None:
                 problems.add("missing_candidate", line, voix_label)

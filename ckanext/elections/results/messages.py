@@ -30,6 +30,8 @@ TEMPLATES: dict[str, str] = {
     ),
     "missing_value": N_("Line {line}: {column} is empty but required."),
     "not_integer": N_('Line {line}: {column} must be a whole number, got "{value}".'),
+    "count_too_large": N_("Line {line}: {column} is {value}, more than any count can be ({maximum})."),
+    "value_too_long": N_("Line {line}: {column} is longer than {limit} characters, longer than any real one."),
     "negative_count": N_("Line {line}: {column} cannot be negative, got {value}."),
     "unknown_level": N_('Line {line}: unknown level "{value}" (expected one of {expected}).'),
     "mixed_levels": N_(

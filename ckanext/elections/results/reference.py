@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from . import codes
-from .fields import FIXED_ALIASES
+from .fields import FIXED_ALIASES, MAX_CODE_LENGTH
 from .limits import DEFAULT_LIMITS, LimitExceeded, Limits
 from .messages import ImportRejected, Problem, ProblemCollector
 from .model import AreaResult
@@ -97,6 +97,9 @@ def read_reference(source: Source, *, limits: Limits = DEFAULT_LIMITS) -> Refere
             entry = _entry(row, index)
             if entry is None:
                 problems.add("missing_value", line, key_column)
+                continue
+            if len(entry.code) > MAX_CODE_LENGTH:
+                problems.add("value_too_long", line, key_column, limit=MAX_CODE_LENGTH)
                 continue
             if len(seen) >= limits.max_areas and entry.code not in seen:
                 raise LimitExceeded("too_many_areas", line, limit=limits.max_areas)

@@ -15,7 +15,7 @@ from itertools import pairwise
 
 from . import codes
 from .aggregate import TERRITORY_CODE, percent
-from .fields import FIXED_ALIASES, parse_count
+from .fields import FIXED_ALIASES, MAX_CODE_LENGTH, parse_count, shown
 from .limits import DEFAULT_LIMITS, LimitExceeded, Limits
 from .messages import ImportRejected, Problem, ProblemCollector
 from .readers import Source, open_table
@@ -153,10 +153,13 @@ class _Columns:
         if not code:
             problems.add("missing_value", line, self.code_column)
             return None
+        if len(code) > MAX_CODE_LENGTH:
+            problems.add("value_too_long", line, self.code_column, limit=MAX_CODE_LENGTH)
+            return None
         hour_text = self.cell(row, "hour")
         hour = parse_hour(hour_text)
         if hour is None:
-            problems.add("unknown_hour", line, self.label("hour"), value=hour_text)
+            problems.add("unknown_hour", line, self.label("hour"), value=shown(hour_text))
         votants = parse_count(self.cell(row, "votants"), line, self.label("votants"), problems, required=True)
         inscrits = None
         if "inscrits" in self.index:

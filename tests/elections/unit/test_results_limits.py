@@ -321,3 +321,44 @@ def test_a_gigabyte_of_zeros_in_bounded_memory(tmp_path):
     report = json.loads(out.stdout)
     assert report["codes"] == ["too_large"]
     assert report["rss_mb"] < 300, report
+
+
+# --------------------------------------------------------------------------
+# Cells no real file holds: huge counts, endless codes and names.
+
+
+@pytest.mark.parametrize("count", ["2147483648", "9" * 5000])
+def test_count_larger_than_storage_holds(count):
+    data = f"bureau,inscrits,votants,exprimes,A\n1,{count},1,1,1\n".encode()
+    problem = only(rejected(io.BytesIO(data), Limits()))
+    assert (problem.code, problem.line, problem.column) == ("count_too_large", 2, "inscrits")
+    assert len(problem.params["value"]) <= 40 and problem.params["maximum"] == 2**31 - 1
+    assert import_results(io.BytesIO(b"bureau,inscrits,votants,exprimes,A\n1,2147483647,1,1,1\n")).areas[0].inscrits
+
+
+def test_problems_quote_long_cells_briefly():
+    data = ("bureau,inscrits,votants,exprimes,A\n" + "".join(f"{i},x{'y' * 3000},1,1,1\n" for i in range(5))).encode()
+    problems = rejected(io.BytesIO(data), Limits()).problems
+    assert [p.code for p in problems] == ["not_integer"] * 5
+    assert all(len(p.params["value"]) == 40 and p.params["value"].endswith("…") for p in problems)
+
+
+@pytest.mark.parametrize("column,value", [
+    ("bureau", "1" * 41), ("commune_libelle", "S" * 301),
+])
+def test_codes_and_names_longer_than_any_real_one(column, value):
+    rows = [["departement", "commune", "bureau", "commune_libelle", "inscrits", "votants", "exprimes", "A"],
+            ["67", "482", "1", "Strasbourg", 10, 8, 8, 8]]
+    rows[1][rows[0].index(column)] = value
+    data = "\n".join(",".join(map(str, row)) for row in rows).encode()
+    problem = only(rejected(io.BytesIO(data), Limits()))
+    assert (problem.code, problem.line, problem.column) == ("value_too_long", 2, column)
+
+
+def test_candidate_names_longer_than_any_real_one():
+    data = ("code,inscrits,votants,exprimes,candidate,candidate_name,voix\n"
+            f"1,10,8,8,1,{'N' * 301},8\n").encode()
+    problem = only(rejected(io.BytesIO(data), Limits()))
+    assert (problem.code, problem.column, problem.params) == ("value_too_long", "candidate_name", {"limit": 300})
+    data = f"code,inscrits,votants,exprimes,candidate,voix\n{'c' * 41},10,8,8,1,8\n".encode()
+    assert only(rejected(io.BytesIO(data), Limits())).code == "value_too_long"
