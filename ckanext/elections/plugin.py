@@ -18,6 +18,7 @@ from ckan.lib.plugins import DefaultTranslation
 from ckan.types import Context, DataDict, Schema
 
 from ckanext.elections import framing, http_cache, i18n, jobs, night
+from ckanext.elections.datastore import tables
 from ckanext.elections.logic import schema
 
 
@@ -31,7 +32,6 @@ from ckanext.elections.logic import schema
 class ElectionsPlugin(DefaultTranslation, p.SingletonPlugin):
     p.implements(p.IConfigurer)
     p.implements(p.ITranslation)
-    p.implements(p.IResourceController, inherit=True)
     p.implements(p.IMiddleware, inherit=True)
     p.implements(p.IPackageController, inherit=True)
 
@@ -48,13 +48,6 @@ class ElectionsPlugin(DefaultTranslation, p.SingletonPlugin):
     def i18n_domain(self) -> str:
         return "ckanext-elections"
 
-    # IResourceController
-    def after_resource_create(self, context: Context, resource: dict[str, Any]) -> None:
-        jobs.import_if_results(resource)
-
-    def after_resource_update(self, context: Context, resource: dict[str, Any]) -> None:
-        jobs.import_if_results(resource)
-
     # IMiddleware
     def make_middleware(self, app: Any, config: CKANConfig) -> Any:
         if hasattr(app, "before_request"):  # the Flask app, not the WSGI stack
@@ -62,7 +55,17 @@ class ElectionsPlugin(DefaultTranslation, p.SingletonPlugin):
             app.after_request(framing.allow_framing)
         return app
 
-    # IPackageController
+    # IPackageController. Imports are not queued from hooks: jobs.watch_sessions
+    # queues them after the commit, and also sees the resources package_create
+    # and package_update save, which fire no IResourceController hook.
+    def after_dataset_create(self, context: Context, pkg_dict: dict[str, Any]) -> None:
+        if pkg_dict.get("type") == jobs.ELECTION_TYPE:
+            tables.drop_copied_tables(pkg_dict)
+
+    def after_dataset_update(self, context: Context, pkg_dict: dict[str, Any]) -> None:
+        if pkg_dict.get("type") == jobs.ELECTION_TYPE:
+            tables.drop_copied_tables(pkg_dict)
+
     def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
         # Solr would take a list of dicts for nested documents: index the
         # candidates as searchable text instead.

@@ -65,8 +65,10 @@ DESCRIPTIONS = {
     "candidates": N_("The candidates or lists of the election."),
     "turnout": N_("One row per area and hour: voters so far."),
 }
-# Marks the resources this module creates, so that a copy of the dataset
-# (ckanapi dump / load) can tell them from files people uploaded.
+# Marks the resources this module creates (resource fields ``generated_by``
+# and ``elections_table``, kept by scheming among the resource's extras and
+# shown by package_show), so that a copy of the dataset (ckanapi dump / load)
+# can tell them from files people uploaded: see ``drop_copied_tables``.
 GENERATED_BY = "ckanext-elections"
 
 # DataStore tables carry a ``_full_text`` tsvector that a trigger computes
@@ -139,6 +141,43 @@ def create_table(package_id: str, name: str) -> str:
     if name in RESULT_TABLES:
         _drop_text_search_indexes(created["resource_id"], keep_full_text=name != "votes")
     return created["resource_id"]
+
+
+def generated(resource: dict[str, Any]) -> bool:
+    """Whether a resource (as a dict) is one of the tables this module creates."""
+    return resource.get("generated_by") == GENERATED_BY and bool(resource.get("elections_table"))
+
+
+def drop_copied_tables(dataset: dict[str, Any]) -> list[str]:
+    """Delete the table resources of ``dataset`` that came without their table.
+
+    ``ckanapi dump`` writes our tables' resources with the rest and ``ckanapi
+    load`` creates them again, ``datastore_active`` and all, on a portal
+    whose DataStore has no such table. They are rebuilt there by the import
+    of the results file instead, under new ids: the copies go. A table
+    resource that ``datastore_create`` is making is not active yet and stays.
+    Called inside the action's transaction; returns the ids dropped, which
+    are also taken out of ``dataset["resources"]``.
+    """
+    candidates = [r for r in dataset.get("resources") or [] if generated(r) and tk.asbool(r.get("datastore_active"))]
+    if not candidates:
+        return []
+    state = ElectionResults.get(dataset["id"])
+    own = {resource_id(state, name) for name in (*RESULT_TABLES, "turnout")} if state is not None else set()
+    copies = [r for r in candidates if r["id"] not in own and not _table_exists(r["id"])]
+    for copy in copies:
+        resource = model.Resource.get(copy["id"])
+        if resource is not None:
+            resource.state = "deleted"
+        dataset["resources"].remove(copy)
+    return [copy["id"] for copy in copies]
+
+
+def _table_exists(resource_id: str) -> bool:
+    with get_write_engine().connect() as connection:
+        cursor = connection.connection.cursor()
+        cursor.execute('SELECT 1 FROM "_table_metadata" WHERE name = %s AND alias_of IS NULL', (resource_id,))
+        return cursor.fetchone() is not None
 
 
 def _drop_text_search_indexes(resource_id: str, *, keep_full_text: bool) -> None:
