@@ -183,6 +183,14 @@ class FixedColumns:
     level: Level
     _dep_cache: dict[str, str] = field(default_factory=dict)
     _commune_cache: dict[tuple[str | None, str], str] = field(default_factory=dict)
+    # Where each code and count is, worked out once: rows are read by the tens of thousands.
+    _codes: list[tuple[str, int]] = field(default_factory=list, init=False)
+    _counts: list[tuple[str, int, str, bool]] = field(default_factory=list, init=False)
+
+    def __post_init__(self) -> None:
+        self._codes = [(name, self.index[name]) for name in CODE_COLUMNS if name in self.index]
+        self._counts = [(name, self.index[name], self.header[self.index[name]], name in REQUIRED_COUNTS)
+                        for name in COUNT_FIELDS if name in self.index]
 
     def label(self, name: str) -> str:
         return self.header[self.index[name]] if name in self.index else name
@@ -209,14 +217,11 @@ class FixedColumns:
 
     def counts(self, row: list[str], line: int, problems: ProblemCollector) -> dict[str, int | None]:
         """The counts the file gives, parsed (``None`` and a problem if unreadable)."""
-        found: dict[str, int | None] = {}
-        header = self.header
-        for name in COUNT_FIELDS:
-            i = self.index.get(name)
-            if i is not None:
-                text = row[i] if i < len(row) else ""
-                found[name] = parse_count(text, line, header[i], problems, required=name in REQUIRED_COUNTS)
-        return found
+        width = len(row)
+        return {
+            name: parse_count(row[i] if i < width else "", line, header, problems, required=required)
+            for name, i, header, required in self._counts
+        }
 
     def area(
         self, row: list[str], line: int, problems: ProblemCollector, *, code: str | None = None
@@ -234,8 +239,13 @@ class FixedColumns:
         if code is None:
             area.code, name = self._own_code(area)
             area.name = self.name(row, name, line, problems) if name != "commune_name" else area.commune_name
-        for name, value in self.counts(row, line, problems).items():
-            setattr(area, name, value)
+        width = len(row)
+        for name, i, header, required in self._counts:
+            text = row[i] if i < width else ""
+            if text.isdigit() and text.isascii() and len(text) < 10:
+                setattr(area, name, int(text))
+            else:
+                setattr(area, name, parse_count(text, line, header, problems, required=required))
         return area
 
     def _parts(
@@ -243,15 +253,18 @@ class FixedColumns:
     ) -> dict[str, str | None] | None:
         """Each code column's code, normalised (``codes``); None if a required one is empty."""
         parts: dict[str, str | None] = {}
-        for name in CODE_COLUMNS:
-            if name in self.index:
-                value = self.text(row, name)
-                if value is None and required:
-                    problems.add("missing_value", line, self.label(name))
-                elif value is not None and len(value) > MAX_CODE_LENGTH:
-                    problems.add("value_too_long", line, self.label(name), limit=MAX_CODE_LENGTH)
-                    return None
-                parts[name] = value
+        width = len(row)
+        for name, i in self._codes:
+            text = row[i].strip() if i < width else ""
+            if not text:
+                if required:
+                    problems.add("missing_value", line, self.header[i])
+                parts[name] = None
+            elif len(text) > MAX_CODE_LENGTH:
+                problems.add("value_too_long", line, self.header[i], limit=MAX_CODE_LENGTH)
+                return None
+            else:
+                parts[name] = text
         if required and None in parts.values():
             return None
         return self._normalise(parts)
@@ -270,7 +283,7 @@ class FixedColumns:
                 key, sys.intern(codes.commune_code(dep, commune))
             )
         if parts.get("bureau") is not None:
-            parts["bureau"] = codes.pad(parts["bureau"], 4)  # type: ignore[arg-type]
+            parts["bureau"] = sys.intern(codes.pad(parts["bureau"], 4))  # type: ignore[arg-type]
         if parts.get("canton") is not None:
             parts["canton"] = codes.canton_code(dep, parts["canton"])  # type: ignore[arg-type]
         if parts.get("circonscription") is not None:

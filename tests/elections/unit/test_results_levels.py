@@ -175,3 +175,22 @@ def test_2024_canton_and_circonscription_codes_match_the_2017_ones():
         assert [a.code for a in read(wide_rows(PLACES, level, "2024")).areas] == [
             a.code for a in read(wide_rows(PLACES, level, "2017")).areas
         ]
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_describe_every_layout(layout):
+    rows = LAYOUTS[layout](PLACES, "canton", "2024")
+    notes = describe_file(io.BytesIO(to_csv(rows, ";").encode()))
+    assert [n.code for n in notes] == [f"layout_{layout}", "level_finest"]
+    assert notes[1].params == {"level": "canton", "columns": "Code département, Code canton"}
+    assert all(n.message and n.as_dict()["code"] == n.code for n in notes)
+
+
+def test_every_note_formats_with_its_placeholders():
+    import re
+
+    from ckanext.elections.results import NOTES, Note
+
+    for code, template in NOTES.items():
+        names = set(re.findall(r"{(\w+)", template))
+        assert Note(code, {n: 1 for n in names}).message
