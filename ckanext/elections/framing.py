@@ -1,9 +1,14 @@
-"""Which pages other sites may frame: the embeds of public election views.
+"""Which pages other sites may frame: the embeds of public election views, and
+nothing else.
 
-Only CKAN's view route (``<type>_resource.view``) with a saved view of ours,
-of an active public dataset, whose resource is the one in the URL, gets a
-``Content-Security-Policy: frame-ancestors`` of the configured sources
-(``ckanext.elections.views.frame_ancestors``).
+Every response says whether it may be framed. The embed of one of our views
+of a public election (CKAN's view route, ``<type>_resource.view``, with a
+saved view of ours, of an active public dataset, whose resource is the one
+in the URL) gets ``Content-Security-Policy: frame-ancestors`` with the
+configured sources (``ckanext.elections.views.frame_ancestors``, ``*`` by
+default); every other page only its own site (``X-Frame-Options:
+SAMEORIGIN`` and ``frame-ancestors 'self'``), so that no other site can
+frame the portal's forms, dashboards or dataset pages.
 """
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ import flask
 from ckan import model
 from flask import request
 
-__all__ = ["VIEW_TYPES", "allow_framing"]
+__all__ = ["VIEW_TYPES", "framing_headers", "public_embed"]
 
 VIEW_TYPES = frozenset({
     "elections_results_view", "elections_summary_widget", "elections_map_widget",
@@ -26,22 +31,33 @@ def public_embed() -> bool:
     args = request.view_args or {}
     if not endpoint.endswith("_resource.view") or not args.get("view_id"):
         return False
+    cached = flask.g.get("elections_public_embed")
+    if cached is not None:
+        return cached
     view = model.ResourceView.get(args["view_id"])
-    if view is None or view.view_type not in VIEW_TYPES or view.resource_id != args.get("resource_id"):
-        return False
-    resource = model.Resource.get(view.resource_id)
-    package = resource.package if resource is not None else None
-    return not (package is None or resource.state != "active" or package.state != "active" or package.private
-                or args.get("id") not in (package.id, package.name))
+    answer = False
+    if view is not None and view.view_type in VIEW_TYPES and view.resource_id == args.get("resource_id"):
+        resource = model.Resource.get(view.resource_id)
+        package = resource.package if resource is not None else None
+        answer = not (package is None or resource.state != "active" or package.state != "active"
+                      or package.private or args.get("id") not in (package.id, package.name))
+    flask.g.elections_public_embed = answer
+    return answer
 
 
-def allow_framing(response: flask.Response) -> flask.Response:
-    if response.status_code != 200 or not public_embed():
-        return response
-    sources = " ".join(str(tk.config.get("ckanext.elections.views.frame_ancestors") or "*").split())
+def _add_directive(response: flask.Response, directive: str) -> None:
     policy = response.headers.get("Content-Security-Policy")
     if policy and "frame-ancestors" in policy:
-        return response  # someone stricter already decided
-    directive = f"frame-ancestors {sources}"
+        return  # someone stricter already decided
     response.headers["Content-Security-Policy"] = f"{policy}; {directive}" if policy else directive
+
+
+def framing_headers(response: flask.Response) -> flask.Response:
+    if response.status_code == 200 and public_embed():
+        sources = " ".join(str(tk.config.get("ckanext.elections.views.frame_ancestors") or "*").split())
+        _add_directive(response, f"frame-ancestors {sources}")
+        response.headers.pop("X-Frame-Options", None)
+        return response
+    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    _add_directive(response, "frame-ancestors 'self'")
     return response

@@ -52,7 +52,7 @@ class ElectionsPlugin(DefaultTranslation, p.SingletonPlugin):
     def make_middleware(self, app: Any, config: CKANConfig) -> Any:
         if hasattr(app, "before_request"):  # the Flask app, not the WSGI stack
             http_cache.install(app)
-            app.after_request(framing.allow_framing)
+            app.after_request(framing.framing_headers)
         return app
 
     # IPackageController. Imports are not queued from hooks: jobs.watch_sessions

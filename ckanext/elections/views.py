@@ -1,4 +1,9 @@
-"""Downloads of the results of each level, as JSON or CSV."""
+"""Downloads of the results of each level, as JSON or CSV.
+
+They answer through ``elections_results_show``, so they carry its headers:
+an ETag, and a ``Cache-Control`` that lets shared caches keep the anonymous
+downloads of public elections briefly and keeps everything else private.
+"""
 from __future__ import annotations
 
 import json
@@ -26,6 +31,8 @@ def _results(id: str, level: str) -> dict:
         tk.abort(403, tk._("You are not allowed to read the results of this election"))
     except tk.ObjectNotFound:
         tk.abort(404, tk._("Election not found"))
+    except tk.ValidationError as refused:
+        tk.abort(404, "; ".join(str(m) for m in refused.error_dict.get("level", [])) or tk._("Unknown level"))
 
 
 @elections.route("/election/<id>/results/<level>.json")
@@ -40,19 +47,26 @@ def results_json(id: str, level: str) -> Response:
 
 @elections.route("/election/<id>/results/<level>.csv")
 def results_csv(id: str, level: str) -> Response:
-    """One row per area; one column of votes per candidate."""
+    """One row per area; one column of votes per candidate (or per nuance,
+    where areas have candidates of their own)."""
     answer = _results(id, level)
-    candidates: dict[str, str] = {}
+    columns: dict[str, str] = {}
     for area in answer["areas"]:
-        for candidate in area["candidates"]:
-            candidates.setdefault(candidate["id"], candidate["name"])
+        for entry in _entries(area):
+            columns.setdefault(entry[0], entry[1])
     rows = []
     for area in answer["areas"]:
-        voix = {c["id"]: c["voix"] for c in area["candidates"]}
+        voix = {key: count for key, _name, count in _entries(area)}
         rows.append([area["code"], area["name"], area["counted"], *(area[c] for c in CSV_COUNTS),
-                     *(voix.get(key, "") for key in candidates)])
+                     *(voix.get(key, "") for key in columns)])
     return Response(
-        csv_text(["code", "name", "counted", *CSV_COUNTS, *candidates.values()], rows),
+        csv_text(["code", "name", "counted", *CSV_COUNTS, *columns.values()], rows),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{answer["election"]["name"]}-{level}.csv"'},
     )
+
+
+def _entries(area: dict) -> list[tuple[str, str, int]]:
+    if "nuances" in area:
+        return [("nuance:" + n["nuance"], n["nuance"] or tk._("(no nuance)"), n["voix"]) for n in area["nuances"]]
+    return [(c["id"], c["name"], c["voix"]) for c in area["candidates"]]
