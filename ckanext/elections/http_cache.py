@@ -12,7 +12,10 @@ sent with, and a small in-process cache of answers.
   that carries the current ``ETag`` gets a 304 without running the action.
 * ``settle()`` runs after CKAN's own ``Cache-Control`` handler, which marks
   every answer ``must-revalidate``: that would forbid the ``stale-if-error``
-  a shared cache needs to serve the last results while CKAN is down.
+  a shared cache needs to serve the last results while CKAN is down. It
+  also lets shared caches keep the anonymous embeds of public elections
+  (a page without a form, so without a session or a CSRF token), with an
+  ETag of their content.
 
 The key is read *before* the answer, so a push landing in between can only
 make the ETag older than the body (the next poll fetches again), never newer.
@@ -36,12 +39,17 @@ import flask
 from ckan import model
 from flask import request
 
+from ckanext.elections import framing
 from ckanext.elections.model import ElectionResults
 from ckanext.elections.utils import user_context
 
-__all__ = ["AnswerCache", "CacheKey", "Validators", "answer", "cache_control", "cache_key", "install",
+__all__ = ["AnswerCache", "CacheKey", "Validators", "answer", "cache_control", "cache_key", "cached", "install",
            "not_modified", "personal_request", "settle", "validators"]
 
+# Part of every ETag: bumped when the answers change shape, so that caches
+# (browsers, the proxy, a CDN) do not keep answers of an earlier version of
+# the extension whose data has not changed since.
+ANSWER_FORMAT = "2"
 _POLLED = re.compile(r"^/api/(?:\d+/)?action/(elections_results_show|elections_turnout_show)/?$")
 _SHARED_MAX_AGE = "ckanext.elections.cache.shared_max_age"
 _STALE_WHILE_REVALIDATE = "ckanext.elections.cache.stale_while_revalidate"
@@ -50,12 +58,15 @@ _STALE_IF_ERROR = "ckanext.elections.cache.stale_if_error"
 
 @dataclass(frozen=True)
 class CacheKey:
-    """What the answers about one election depend on."""
+    """What the answers about one election depend on: its results, its
+    metadata, and the elections it names (whether they are public, and the
+    results of the previous one, which answers compare with)."""
 
     package_id: str
     version: int
     updated: datetime.datetime
     metadata_modified: datetime.datetime
+    references: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,18 +76,32 @@ class Validators:
     private: bool
 
 
+_REFERENCES = ("sibling_election", "other_round", "previous_election")
+
+
 def cache_key(package: model.Package) -> CacheKey:
     """The published version of the results and the dataset's metadata."""
     state = ElectionResults.get(package.id)
     updated = max(filter(None, [state.updated if state else None, package.metadata_modified]))
-    return CacheKey(package.id, state.version if state else 0, updated, package.metadata_modified)
+    references: list[Any] = []
+    for field_name in _REFERENCES:
+        other = model.Package.get(package.extras.get(field_name) or "") if package.extras.get(field_name) else None
+        if other is None:
+            references.append(None)
+            continue
+        other_state = ElectionResults.get(other.id) if field_name == "previous_election" else None
+        references.append((other.id, other.private, other.state, other.metadata_modified,
+                           other_state.version if other_state else None))
+    return CacheKey(package.id, state.version if state else 0, updated, package.metadata_modified,
+                    tuple(references))
 
 
 def validators(package: model.Package, action: str, *args: Any, key: CacheKey | None = None) -> Validators:
     """The validators of one answer: ``args`` are what selects it (level, code)."""
     key = key or cache_key(package)
-    parts = [key.package_id, str(key.version), key.updated.isoformat(), key.metadata_modified.isoformat(),
-             action, *("" if a is None else str(a) for a in args)]
+    parts = [ANSWER_FORMAT, key.package_id, str(key.version), key.updated.isoformat(),
+             key.metadata_modified.isoformat(), repr(key.references), action,
+             *("" if a is None else str(a) for a in args)]
     etag = hashlib.sha1("|".join(parts).encode()).hexdigest()[:20]
     return Validators(etag, key.updated, bool(package.private))
 
@@ -118,6 +143,12 @@ def answer(package: model.Package, action: str, args: tuple[Any, ...], compute: 
         sent = validators(package, action, *args, key=key)
         flask.after_this_request(lambda response: _with_headers(response, sent))
     return ANSWERS.get((key, action, *args), compute)
+
+
+def cached(package: model.Package, action: str, args: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    """The answer of ``action`` about ``package`` from the cache, without
+    sending any header (an answer used inside another one)."""
+    return ANSWERS.get((cache_key(package), action, *args), compute)
 
 
 def not_modified() -> flask.Response | None:
@@ -174,8 +205,18 @@ def _with_headers(response: flask.Response, sent: Validators) -> flask.Response:
 
 
 def settle(response: flask.Response) -> flask.Response:
-    """Drop the ``must-revalidate`` CKAN adds to an answer shared caches may
-    serve stale (``stale-if-error``): the two contradict each other."""
+    """The final word on ``Cache-Control``: anonymous embeds of public
+    elections may be shared, and nothing shared caches may serve stale
+    carries CKAN's ``must-revalidate`` (the two contradict each other)."""
+    if (response.status_code == 200 and framing.public_embed() and not personal_request()
+            and "Set-Cookie" not in response.headers):
+        response.headers["Cache-Control"] = cache_control(personal=False)
+        response.vary.add("Authorization")
+        response.vary.add("Cookie")
+        # Of the page itself: the answers it was built from (whose ETags
+        # the page would otherwise carry) are not all it shows.
+        response.set_etag(hashlib.sha1(response.get_data()).hexdigest()[:20])
+        response.make_conditional(request)
     control = response.cache_control
     if control.must_revalidate and "stale-if-error" in (response.headers.get("Cache-Control") or ""):
         control.must_revalidate = False

@@ -114,13 +114,16 @@ def prepare(package_id: str, reference: Reference, level: Level = Level.BUREAU) 
     """Publish an election night's empty results: every area of ``reference``
     awaited, the candidates those of the dataset's form. Pushes fill it in."""
     dataset = tk.get_action("package_show")({"ignore_auth": True}, {"id": package_id})
+    declared = dataset.get("candidates") or []
     candidates = [Candidate(str(c["id"]), c.get("name") or str(c["id"]), c.get("nuance") or None)
-                  for c in dataset.get("candidates") or []]
+                  for c in declared]
     if not candidates:
         raise tk.ValidationError({"candidates": [tk._("List the candidates of the election first")]})
     empty = ResultFile(layout="reference", level=level, areas=[], candidates=candidates,
                        source=SourceInfo("csv"))
-    return store.publish(package_id, empty, reference, territory_name=dataset.get("territory_name"))
+    standing = {c: d.get("area") or None for c, d in zip(candidates, declared, strict=True)}
+    return store.publish(package_id, empty, reference, territory_name=dataset.get("territory_name"),
+                         standing=standing)
 
 
 def import_turnout(package_id: str, source: Any, *, resource_id: str | None = None,

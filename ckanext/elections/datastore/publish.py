@@ -74,10 +74,11 @@ class Published:
 
 
 def publish(package_id: str, result: ResultFile, reference: Reference | None = None, *,
-            territory_name: str | None = None) -> Published:
-    """Replace the published results of ``package_id`` with ``result``."""
+            territory_name: str | None = None, standing: dict[Any, str | None] | None = None) -> Published:
+    """Replace the published results of ``package_id`` with ``result``
+    (``standing``: see ``results.to_tables``)."""
     state = tables.ensure_result_tables(package_id, result.level.value)
-    rows = to_tables(result, reference)
+    rows = to_tables(result, reference, standing=standing)
     counted_at = utcnow().isoformat()
     areas = 0
     area_columns = [c.name for c in tables.COLUMNS["areas"]]

@@ -105,6 +105,8 @@ def ensure_result_tables(package_id: str, base_level: str) -> ElectionResults:
     """The state row of the election, creating its result tables if needed."""
     state = ElectionResults.get(package_id)
     if state is not None and all(resource_exists(resource_id(state, n)) for n in RESULT_TABLES):
+        for name in RESULT_TABLES:
+            _add_missing_columns(resource_id(state, name), name)
         return state
     ids = {name: create_table(package_id, name) for name in RESULT_TABLES}
     if state is None:
@@ -141,6 +143,19 @@ def create_table(package_id: str, name: str) -> str:
     if name in RESULT_TABLES:
         _drop_text_search_indexes(created["resource_id"], keep_full_text=name != "votes")
     return created["resource_id"]
+
+
+def _add_missing_columns(resource_id: str, name: str) -> None:
+    """Give a table made by an earlier version the columns added since
+    (``datastore_create`` on an existing table adds the fields it lacks)."""
+    with get_write_engine().connect() as connection:
+        cursor = connection.connection.cursor()
+        cursor.execute("SELECT column_name FROM information_schema.columns WHERE table_name = %s", (resource_id,))
+        present = {row[0] for row in cursor.fetchall()}
+    if {c.name for c in COLUMNS[name]} <= present:
+        return
+    tk.get_action("datastore_create")(site_context(), {
+        "resource_id": resource_id, "fields": data_dictionary(COLUMNS[name]), "force": True})
 
 
 def generated(resource: dict[str, Any]) -> bool:

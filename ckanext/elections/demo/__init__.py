@@ -47,16 +47,30 @@ from .files import (
     results_csv,
     turnout_csv,
 )
-from .votes import ELECTION_DATE, BureauResult, DemoElection, build_elections
+from .votes import (
+    COMMUNITY_SEATS,
+    ELECTION_DATE,
+    MUNICIPAL_SEATS,
+    MUNICIPALES_DATE,
+    PREVIOUS_DATE,
+    BureauResult,
+    DemoElection,
+    build_elections,
+    build_municipales,
+)
 
 __all__ = [
+    "COMMUNITY_SEATS",
     "COMMUNE_CODE",
     "COMMUNE_NAME",
     "DEFAULT_SEED",
     "ELECTION_DATE",
     "LEVELS",
+    "MUNICIPALES_DATE",
+    "MUNICIPAL_SEATS",
     "N_BUREAUX",
     "N_CANTONS",
+    "PREVIOUS_DATE",
     "REFERENCE_HEADER",
     "RESULTS_HEADER",
     "TURNOUT_HEADER",
@@ -71,6 +85,7 @@ __all__ = [
     "boundaries_geojson",
     "build_city",
     "build_elections",
+    "build_municipales",
     "bureau_payload",
     "contrast_ratio",
     "counting_order",

@@ -6,9 +6,12 @@ language, French; the messages it prints are translatable.
 ``ckan elections demo`` (run by ``make up``) creates the organisation, the
 two elections of the night as datasets with their boundaries, reference and
 turnout resources, publishes every bureau as awaited and pushes the first
-ones, through the same actions an editor would use. It is idempotent: an
-election that already has results is left as it is. ``--simulate`` then
-pushes the remaining bureaux one by one, as on the night.
+ones, through the same actions an editor would use. Before them it loads,
+fully counted and final, the same two elections held before (each night's
+election names its ``previous_election``) and the municipales whose
+council seats the rules share. It is idempotent: an election that already
+has results is left as it is. ``--simulate`` then pushes the bureaux not
+counted yet, one by one, as on the night.
 """
 from __future__ import annotations
 
@@ -52,52 +55,70 @@ def payload(election: demo.DemoElection, code: str) -> dict[str, Any]:
 
 
 def load(say: Callable[[str], None] = log.info, *, seed: int = demo.DEFAULT_SEED) -> list[str]:
-    """Create what is missing; return the names of the demo elections."""
+    """Create what is missing; return the names of the elections of the night."""
     context = {"user": site_user()}
     organization = _ensure_organization(context)
     city = demo.build_city(seed)
+    before = demo.build_elections(city, demo.PREVIOUS_DATE)
+    for election in [*before, demo.build_municipales(city)]:
+        _load(context, organization, city, election, share=1.0, status="final", say=say)
     elections = demo.build_elections(city)
     names = [dataset_name(e) for e in elections]
-    for election in elections:
-        name = dataset_name(election)
-        package = model.Package.get(name)
-        if package is not None and ElectionResults.get(package.id) is not None:
-            say(tk._("{name}: already loaded").format(name=name))
-            continue
-        if package is None:
-            package_id = _create_election(context, organization, city, election)
-        else:
-            package_id = package.id
-        jobs.prepare(package_id, read_reference(io.BytesIO(demo.reference_csv(city).encode())))
-        jobs.import_turnout(package_id, io.BytesIO(demo.turnout_csv(election).encode()))
-        counted = election.order[: int(len(election.order) * PUBLISHED_SHARE)]
-        tk.get_action("elections_results_push")(
-            dict(context), {"id": package_id, "areas": [payload(election, code) for code in counted]})
-        say(tk._("{name}: {counted} of {total} bureaux published").format(
-            name=name, counted=len(counted), total=len(election.order)))
+    for election, previous in zip(elections, before, strict=True):
+        _load(context, organization, city, election, share=PUBLISHED_SHARE, status="counting", say=say,
+              previous_election=dataset_name(previous))
     for name, sibling in zip(names, reversed(names), strict=True):
         if model.Package.get(name).extras.get("sibling_election") != sibling:
             tk.get_action("package_patch")(dict(context), {"id": name, "sibling_election": sibling})
     return names
 
 
+def _load(context: dict[str, Any], organization: str, city: demo.DemoCity, election: demo.DemoElection, *,
+          share: float, status: str, say: Callable[[str], None], **fields: Any) -> None:
+    """One election with ``share`` of its bureaux counted, unless it has results already."""
+    name = dataset_name(election)
+    package = model.Package.get(name)
+    if package is not None and ElectionResults.get(package.id) is not None:
+        say(tk._("{name}: already loaded").format(name=name))
+        return
+    package_id = package.id if package is not None else _create_election(
+        context, organization, city, election, status=status, **fields)
+    jobs.prepare(package_id, read_reference(io.BytesIO(demo.reference_csv(city).encode())))
+    jobs.import_turnout(package_id, io.BytesIO(demo.turnout_csv(election).encode()))
+    counted = election.order[: int(len(election.order) * share)]
+    tk.get_action("elections_results_push")(
+        dict(context), {"id": package_id, "areas": [payload(election, code) for code in counted]})
+    say(tk._("{name}: {counted} of {total} bureaux published").format(
+        name=name, counted=len(counted), total=len(election.order)))
+
+
 def simulate(say: Callable[[str], None] = log.info, *, interval: float = 5.0,
              seed: int = demo.DEFAULT_SEED) -> None:
-    """Push the bureaux not yet counted, one every ``interval`` seconds."""
+    """Push the bureaux not counted yet, one every ``interval`` seconds.
+
+    It carries on from where the count is: the bureaux already counted are
+    left as they are, so something changes at every step.
+    """
     context = {"user": site_user()}
     elections = demo.build_elections(demo.build_city(seed))
+    waiting = {}
     for election in elections:
-        _set_status(context, dataset_name(election), "counting")
-    for step in range(len(elections[0].order)):
+        name = dataset_name(election)
+        _set_status(context, name, "counting")
+        answer = tk.get_action("elections_results_show")(dict(context), {"id": name, "level": "bureau"})
+        counted = {area["code"] for area in answer["areas"] if area["counted"]}
+        waiting[name] = [code for code in election.order if code not in counted]
+    say(tk._("{count} bureaux to count").format(count=max(len(codes) for codes in waiting.values())))
+    for step in range(max(len(codes) for codes in waiting.values())):
         for election in elections:
             name = dataset_name(election)
-            code = election.order[step]
+            if step >= len(waiting[name]):
+                continue
+            code = waiting[name][step]
             outcome = tk.get_action("elections_results_push")(
                 dict(context), {"id": name, "areas": [payload(election, code)]})
-            if outcome["updated"]:
-                say(tk._("{name}: bureau {code} ({counted}/{total})").format(
-                    name=name, code=code, counted=outcome["progress"]["counted"],
-                    total=outcome["progress"]["total"]))
+            say(tk._("{name}: bureau {code} pushed ({counted}/{total})").format(
+                name=name, code=code, counted=outcome["progress"]["counted"], total=outcome["progress"]["total"]))
         if interval:
             time.sleep(interval)
     for election in elections:
@@ -121,7 +142,7 @@ def _ensure_organization(context: dict[str, Any]) -> str:
 
 
 def _create_election(context: dict[str, Any], organization: str, city: demo.DemoCity,
-                     election: demo.DemoElection) -> str:
+                     election: demo.DemoElection, *, status: str, **fields: Any) -> str:
     dataset = tk.get_action("package_create")(dict(context), {
         "type": "election",
         "name": dataset_name(election),
@@ -134,12 +155,15 @@ def _create_election(context: dict[str, Any], organization: str, city: demo.Demo
         "territory_name": city.name,
         "territory_codes": [city.code],
         "result_levels": ["bureau", "canton", "commune"],
-        "results_status": "counting",
+        "results_status": status,
         "candidates": [
             {"id": candidate_key(c), "name": c["name"], "nuance": c["nuance"], "color": c["color"],
-             **({"seats": c["seats"]} if c["seats"] is not None else {})}
+             **({"area": c["canton"]} if c["canton"] else {})}
             for c in election.candidates
         ],
+        **({"seats": demo.MUNICIPAL_SEATS, "community_seats": demo.COMMUNITY_SEATS}
+           if election.kind == "municipales" else {}),
+        **fields,
         "spatial": json.dumps(demo.boundaries_geojson(city, "commune")["features"][0]["geometry"]),
         "license_id": "lov2",
     })

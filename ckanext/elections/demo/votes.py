@@ -113,16 +113,59 @@ class DemoElection:
 
 
 ELECTION_DATE = "2028-03-19"
+PREVIOUS_DATE = "2021-06-20"
+MUNICIPALES_DATE = "2026-03-22"
+MUNICIPAL_SEATS = 59  # a commune of 150,000 to 199,999 inhabitants (Code électoral, L2121-2 CGCT)
+COMMUNITY_SEATS = 32  # its seats in the community council (fictitious)
 
 
-def build_elections(city: DemoCity) -> list[DemoElection]:
-    """The two elections of the night: régionales then départementales, 1st round."""
-    rng = random.Random(f"demo-night:{city.seed}")
+def build_elections(city: DemoCity, date: str = ELECTION_DATE) -> list[DemoElection]:
+    """The two elections of a night: régionales then départementales, 1st round.
+
+    The demo night is the one of ``ELECTION_DATE``; ``PREVIOUS_DATE`` gives
+    the same two elections held before (other candidates, other votes), to
+    compare with.
+    """
+    year = date[:4]
+    rng = random.Random(f"demo-night:{city.seed}" + ("" if date == ELECTION_DATE else f":{date}"))
     night = _night(city, rng)
     people: list[str] = []  # nobody stands twice the same night
-    regionales = _regionales(city, rng, night, people)
-    departementales = _departementales(city, rng, night, regionales, people)
+    regionales = _regionales(city, rng, night, people, date)
+    departementales = _departementales(city, rng, night, regionales, people, date)
+    for election in (regionales, departementales):
+        election.slug = election.slug.replace("2028", year)
+        election.title = election.title.replace("2028", year)
     return [regionales, departementales]
+
+
+_MUNICIPAL_LISTS = (  # (family, list name), for the second round
+    ("left", "Villeneuve en commun"),
+    ("centre", "Villeneuve avance"),
+    ("right", "Aimer Villeneuve"),
+)
+
+
+def build_municipales(city: DemoCity) -> DemoElection:
+    """The municipales before the night: the second round, three lists, a
+    council of ``MUNICIPAL_SEATS`` seats shared by the list-vote rules."""
+    rng = random.Random(f"demo-municipales:{city.seed}")
+    night = _night(city, rng)
+    people: list[str] = []
+    candidates, families = [], []
+    for panel, (family, list_name) in enumerate(_MUNICIPAL_LISTS, start=1):
+        head = _person(rng, rng.random() < 0.5, people)
+        candidates.append(_candidate(panel, f"{list_name} ({head})", _FAMILIES[family].regionales, family, None))
+        families.append((family, rng.gauss(0, 0.1)))
+    results = {}
+    for b in city.bureaux:
+        votants = round(b.inscrits * night.participation[b.code] * 0.93)
+        results[b.area_code] = _bureau_result(b, votants, families, candidates, night, rng)
+    election = DemoElection(
+        slug="municipales-2026-t2", title="Municipales 2026 — 2nd tour", kind="municipales", round=2,
+        date=MUNICIPALES_DATE, commune=city.code, commune_name=city.name, candidates=candidates, results=results,
+    )
+    election.order = _order(city, night, rng)
+    return election
 
 
 @dataclass(frozen=True)
@@ -150,7 +193,7 @@ def _night(city: DemoCity, rng: random.Random) -> _Night:
     return _Night(participation, morning, pace, east)
 
 
-def _regionales(city: DemoCity, rng: random.Random, night: _Night, used: list[str]) -> DemoElection:
+def _regionales(city: DemoCity, rng: random.Random, night: _Night, used: list[str], date: str) -> DemoElection:
     candidates = []
     families = []
     for panel, (family, list_name) in enumerate(_REGIONAL_LISTS, start=1):
@@ -164,7 +207,7 @@ def _regionales(city: DemoCity, rng: random.Random, night: _Night, used: list[st
         results[b.area_code] = _bureau_result(b, votants, families, candidates, night, rng)
     election = DemoElection(
         slug="regionales-2028-t1", title="Régionales 2028 — 1er tour", kind="regionales", round=1,
-        date=ELECTION_DATE, commune=city.code, commune_name=city.name, candidates=candidates,
+        date=date, commune=city.code, commune_name=city.name, candidates=candidates,
         results=results,
     )
     election.order = _order(city, night, rng)
@@ -172,7 +215,7 @@ def _regionales(city: DemoCity, rng: random.Random, night: _Night, used: list[st
 
 
 def _departementales(
-    city: DemoCity, rng: random.Random, night: _Night, regionales: DemoElection, used: list[str]
+    city: DemoCity, rng: random.Random, night: _Night, regionales: DemoElection, used: list[str], date: str,
 ) -> DemoElection:
     candidates: list[dict[str, Any]] = []
     per_canton: dict[str, list[tuple[str, float]]] = {}
@@ -194,7 +237,7 @@ def _departementales(
         results[b.area_code] = _bureau_result(b, votants, per_canton[b.canton], ballot, night, rng)
     election = DemoElection(
         slug="departementales-2028-t1", title="Départementales 2028 — 1er tour", kind="departementales",
-        round=1, date=ELECTION_DATE, commune=city.code, commune_name=city.name, candidates=candidates,
+        round=1, date=date, commune=city.code, commune_name=city.name, candidates=candidates,
         results=results,
     )
     _first_round_seats(election)

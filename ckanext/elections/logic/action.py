@@ -7,7 +7,7 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 from ckan.types import Context, DataDict
 
-from ckanext.elections import http_cache
+from ckanext.elections import answers, http_cache
 from ckanext.elections.datastore import publish, query
 from ckanext.elections.logic import schema
 from ckanext.elections.logic.validators import translate_problem
@@ -80,11 +80,32 @@ def elections_results_show(context: Context, data_dict: DataDict) -> dict[str, A
     :type code: string
 
     :returns: ``{"election": {...}, "level", "status", "updated" (ISO 8601),
-        "progress": {"counted", "total"}, "areas": [{"code", "name",
-        "inscrits", "votants", "abstentions", "blancs", "nuls", "exprimes",
+        "progress": {"counted", "total"}, "decision_level", "rules",
+        "areas": [...]}`` where each area is ``{"code", "name", "inscrits",
+        "votants", "abstentions", "blancs", "nuls", "exprimes",
         "participation" (percent of inscrits), "counted", "counted_at",
-        "progress", "candidates": [{"id", "name", "nuance", "color", "voix",
-        "pct_exprimes"}] (by voix, descending), "leader"}]}``
+        "progress", "counted_only" (true while the totals are those of the
+        counted polling stations only), "expected_inscrits" (the inscrits
+        once counted, when the reference or the turnout file says), "final"
+        (counted and the status final), "decides" (whether the rules of the
+        election decide at this level: its constituency, ``decision_level``),
+        "outcome" (``counting``, ``elected``, ``runoff`` or ``seats`` where
+        it decides, else null), "ties", "leader", "candidates": [{"id",
+        "name", "nuance", "area" (where the candidate stands, when areas
+        have candidates of their own), "color", "voix", "pct_exprimes",
+        "pct_inscrits", "elected", "qualified" (may stand in round 2),
+        "may_merge", "seats", "community_seats" (municipales), "tie"}]} (by
+        voix, descending; decision fields are null where the rules do not
+        decide)``. Where each area has candidates of its own (a canton's
+        binômes), the levels above the constituency give ``"nuances":
+        [{"nuance", "voix", "pct_exprimes", "color", "areas", "leading",
+        "won"}]`` and ``leader_nuance`` instead of candidates. With a public
+        ``previous_election``, each area has ``"previous": {"participation",
+        "participation_change" (points), "leader", "leader_changed",
+        "shares": [{"key", "matched_by" (name or nuance), "pct_exprimes",
+        "change"}]}`` (null for an area the previous election lacks) and the
+        answer ``"previous_election": {"name", "title", "polling_date",
+        "published", "unmatched", "only_previous"}``.
     :rtype: dictionary
     """
     data = _validated(data_dict, schema.results_show(), context)
@@ -94,7 +115,7 @@ def elections_results_show(context: Context, data_dict: DataDict) -> dict[str, A
     level, code = data["level"], data.get("code")
     try:
         return http_cache.answer(package, "elections_results_show", (level, code),
-                                 lambda: query.results(package, level, code))
+                                 lambda: answers.results(package, level, code))
     except query.LevelNotPublished as missing:
         raise tk.ValidationError({"level": [tk._(
             "The results of this election are not published at this level; they are at: {levels}").format(
@@ -125,7 +146,7 @@ def elections_turnout_show(context: Context, data_dict: DataDict) -> dict[str, A
     tk.check_access("elections_turnout_show", context, {**data, "id": package.id})
     level, code = data["level"], data.get("code")
     return http_cache.answer(package, "elections_turnout_show", (level, code),
-                             lambda: query.turnout(package, level, code))
+                             lambda: answers.turnout(package, level, code))
 
 
 @tk.side_effect_free
@@ -165,8 +186,9 @@ def elections_election_list(context: Context, data_dict: DataDict) -> list[dict[
         package = model.Package.get(hit["id"])
         if package is None:  # deleted since it was indexed
             continue
-        summary = query.election_summary(package)
-        territory = query.results(package, "territory")
+        summary = answers.election_summary(package)
+        territory = http_cache.cached(package, "elections_results_show", ("territory", None),
+                                      lambda package=package: answers.results(package, "territory"))
         summary["progress"] = territory["progress"]
         summary["updated"] = territory["updated"]
         elections.append(summary)
@@ -214,7 +236,7 @@ def elections_results_push(context: Context, data_dict: DataDict) -> dict[str, A
         changed = publish.push(package.id, areas, territory_name=package.extras.get("territory_name"))
     except publish.StorageError as refused:
         raise _refusal(refused)
-    progress = query.results(package, "territory")["progress"]
+    progress = answers.results(package, "territory")["progress"]
     return {"updated": changed, "progress": progress, "version": http_cache.cache_key(package).version}
 
 

@@ -10,7 +10,6 @@ import ckan.plugins.toolkit as tk
 import geojson
 from ckan import model
 
-
 __all__ = [
     "elections_candidates_shown",
     "elections_geojson_geometry",
@@ -19,7 +18,7 @@ __all__ = [
     "elections_insee_codes",
     "elections_not_negative",
     "elections_refresh_interval",
-    "elections_sibling_election",
+    "elections_other_election",
     "elections_tile_url",
 ]
 
@@ -74,14 +73,27 @@ def elections_not_negative(value: Any) -> Any:
     return value
 
 
-def elections_sibling_election(value: Any, context: dict[str, Any]) -> Any:
-    """The name (or id) of another existing dataset."""
+def elections_other_election(value: Any, context: dict[str, Any]) -> Any:
+    """The name (or id) of another election the user may read.
+
+    Used by ``sibling_election``, ``previous_election`` and ``other_round``.
+    An election the user may not read is refused exactly as a missing one,
+    so that a private election can neither be named nor its existence probed.
+    """
     if value in (None, ""):
         return value
-    sibling = model.Package.get(value)
-    if sibling is None or sibling.state == "deleted":
-        raise tk.Invalid(tk._("No election named {name}").format(name=value))
-    return sibling.name
+    refused = tk.Invalid(tk._("No election named {name}").format(name=value))
+    if not isinstance(value, str) or _CONTROL.search(value) or len(value) > MAX_IDENTIFIER:
+        raise refused
+    other = model.Package.get(value)
+    if other is None or other.state != "active" or other.type != "election":
+        raise refused
+    try:
+        tk.check_access("package_show", {key: context[key] for key in ("user", "auth_user_obj", "ignore_auth")
+                                         if key in context}, {"id": other.id})
+    except (tk.NotAuthorized, tk.ObjectNotFound):
+        raise refused
+    return other.name
 
 
 def translate_problem(problem) -> str:

@@ -19,6 +19,7 @@ from .layouts import Layout
 from .limits import DEFAULT_LIMITS, LimitExceeded, Limits
 from .messages import N_, NOTES, TEMPLATES, ImportRejected, Note, Problem
 from .model import (
+    CONSTITUENCY_LEVELS,
     COUNT_FIELDS,
     COUNT_LABELS,
     KIND_LABELS,
@@ -77,6 +78,7 @@ from .turnout import (
 )
 
 __all__ = [
+    "CONSTITUENCY_LEVELS",
     "MAX_COUNT",
     "PushedArea",
     "check_push",

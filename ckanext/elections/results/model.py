@@ -80,6 +80,23 @@ KIND_LABELS: dict[Kind, str] = {
 }
 
 
+# Where the rules of each kind decide (its constituency), as read on a local
+# portal: elections whose constituency is the nation or the region are read
+# at the level of the whole territory the portal publishes; the others at
+# the level of their own constituency (a canton's binôme, a commune's
+# council), and at the territory's when that level is not published.
+CONSTITUENCY_LEVELS: dict[Kind, Level | None] = {
+    Kind.PRESIDENTIELLE: Level.TERRITORY,
+    Kind.EUROPEENNES: Level.TERRITORY,
+    Kind.REFERENDUM: Level.TERRITORY,
+    Kind.REGIONALES: Level.TERRITORY,
+    Kind.MUNICIPALES: Level.COMMUNE,
+    Kind.LEGISLATIVES: Level.CIRCONSCRIPTION,
+    Kind.DEPARTEMENTALES: Level.CANTON,
+    Kind.OTHER: None,
+}
+
+
 class Status(StrEnum):
     """How far the results of an election have come."""
 

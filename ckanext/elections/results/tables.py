@@ -79,6 +79,8 @@ CANDIDATE_COLUMNS: tuple[Column, ...] = (
     Column("nuance", "text", "Political nuance given by the Ministère"),
     Column("seats", "int", "Seats won in all areas, when the file gives numbers"),
     Column("elected", "bool", "Elected in at least one area, when the file says so"),
+    Column("area", "text", "Code of the area where the candidate stands, when areas have candidates of their own "
+                           "(a canton's binômes); empty when the candidate stands everywhere"),
 )
 
 
@@ -89,13 +91,16 @@ class Tables:
     candidates: TableData
 
 
-def to_tables(result: ResultFile, reference: Reference | None = None) -> Tables:
+def to_tables(result: ResultFile, reference: Reference | None = None, *,
+              standing: dict[Candidate, str | None] | None = None) -> Tables:
     """The storage tables of ``result``.
 
     With a ``reference``, areas it lists that the file lacks are added with
     ``counted`` false (so a map can show them as awaited), and missing
     parent codes and names (typically the canton of a bureau) are filled
-    from it. ``counted`` is always the last area column.
+    from it. ``counted`` is always the last area column. ``standing`` says
+    where each candidate stands when the file cannot (an election prepared
+    before any result); otherwise ``candidate_areas`` finds out.
     """
 
     level = result.level.value
@@ -130,11 +135,46 @@ def to_tables(result: ResultFile, reference: Reference | None = None) -> Tables:
     return Tables(
         TableData("areas", AREA_COLUMNS, areas),
         TableData("votes", VOTE_COLUMNS, votes),
-        TableData("candidates", CANDIDATE_COLUMNS, lambda: _candidate_rows(result)),
+        TableData("candidates", CANDIDATE_COLUMNS, lambda: _candidate_rows(result, reference, standing)),
     )
 
 
-def _candidate_rows(result: ResultFile) -> Iterator[tuple[Any, ...]]:
+# The parents by which a candidate's constituency is recognised, smallest first.
+_STANDING_PARENTS = ("canton", "circonscription", "commune")
+
+
+def candidate_areas(result: ResultFile, reference: Reference | None = None) -> dict[Candidate, str | None]:
+    """Where each candidate stands, when areas have candidates of their own.
+
+    A candidate whose votes all lie in one canton (or else one
+    circonscription, or one commune; or in one area of the file) stands
+    there, as a canton's binôme does. When every candidate stands in the
+    same place, they all stand everywhere the results cover: ``None``.
+    """
+    where: dict[Candidate, dict[str, set[str]]] = {c: {} for c in result.candidates}
+    for a in result.areas:
+        entry = reference.get(a.code) if reference is not None else None
+        parents = {
+            "canton": a.canton or (entry.canton if entry else None),
+            "circonscription": a.circonscription or (entry.circonscription if entry else None),
+            "commune": a.commune or (entry.commune if entry else None),
+            "area": a.code,
+        }
+        for candidate in a.candidates:
+            seen = where[candidate]
+            for name, code in parents.items():
+                seen.setdefault(name, set()).add(code or "")
+    found: dict[Candidate, str | None] = {}
+    for candidate, seen in where.items():
+        found[candidate] = next((next(iter(seen[name])) for name in (*_STANDING_PARENTS, "area")
+                                 if len(seen.get(name, ())) == 1 and "" not in seen[name]), None)
+    if len(set(found.values())) <= 1:
+        return dict.fromkeys(found)
+    return found
+
+
+def _candidate_rows(result: ResultFile, reference: Reference | None,
+                    standing: dict[Candidate, str | None] | None) -> Iterator[tuple[Any, ...]]:
     seats: dict[Candidate, int | None] = dict.fromkeys(result.candidates)
     elected: dict[Candidate, bool | None] = dict.fromkeys(result.candidates)
     for a in result.areas:
@@ -145,5 +185,6 @@ def _candidate_rows(result: ResultFile) -> Iterator[tuple[Any, ...]]:
                 seats[candidate] = (seats[candidate] or 0) + s
             if e is not None:
                 elected[candidate] = bool(elected[candidate]) or e
+    areas = standing if standing is not None else candidate_areas(result, reference)
     for c in result.candidates:
-        yield result.uid(c), c.id, c.name, c.nuance, seats[c], elected[c]
+        yield result.uid(c), c.id, c.name, c.nuance, seats[c], elected[c], areas[c]
