@@ -208,8 +208,11 @@ class ProblemCollector:
         self.limit = limit
         self.problems: list[Problem] = []
         self.omitted = 0
+        # Kept, not computed: layouts compare it before and after every row.
+        self.total = 0
 
     def add(self, code: str, line: int | None, column: str | None = None, **params: Any) -> None:
+        self.total += 1
         if len(self.problems) < self.limit:
             self.problems.append(Problem(code, line, column, params))
         else:
@@ -217,14 +220,11 @@ class ProblemCollector:
 
     def extend(self, problems: list[Problem]) -> None:
         for problem in problems:
+            self.total += 1
             if len(self.problems) < self.limit:
                 self.problems.append(problem)
             else:
                 self.omitted += 1
-
-    @property
-    def total(self) -> int:
-        return len(self.problems) + self.omitted
 
     def __bool__(self) -> bool:
         return self.total > 0
