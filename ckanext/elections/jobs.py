@@ -412,7 +412,7 @@ def match_candidates(result: ResultFile, declared: Sequence[dict[str, Any]]) -> 
     """
     matched: dict[Candidate, dict[str, Any]] = {}
     errors: list[str] = []
-    unmatched, ambiguous = [], []
+    unmatched, ambiguous, doubtful = [], [], set()
     for candidate in result.candidates:
         found = [d for d in declared if _same(d, candidate, result)] or [
             d for d in declared if _alike(d, candidate)]
@@ -420,6 +420,7 @@ def match_candidates(result: ResultFile, declared: Sequence[dict[str, Any]]) -> 
             matched[candidate] = found[0]
         elif found:
             ambiguous.append(f"{candidate.name}: {', '.join(_label(d) for d in found)}")
+            doubtful.update(id(d) for d in found)
         else:
             unmatched.append(candidate.name)
     if unmatched:
@@ -428,7 +429,7 @@ def match_candidates(result: ResultFile, declared: Sequence[dict[str, Any]]) -> 
     if ambiguous:
         errors.append(tk._("Columns of the file that match several candidates of the dataset: {names}").format(
             names="; ".join(ambiguous)))
-    errors.extend(_one_to_one(matched, declared))
+    errors.extend(_one_to_one(matched, [d for d in declared if id(d) not in doubtful]))
     if errors:
         raise tk.ValidationError({"candidates": errors})
     return matched
