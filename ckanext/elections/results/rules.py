@@ -82,31 +82,31 @@ PRESIDENTIELLE = Rules(
 # Code électoral L126 (législatives) and L193 (départementales, per canton).
 LEGISLATIVES = Rules(
     "legislatives", Kind.LEGISLATIVES,
-    N_("Absolute majority and a quarter of inscrits; second round from 12.5 % of inscrits"),
+    N_("Absolute majority and a quarter of inscrits; second round from 12.5 per cent of inscrits"),
     rounds=2, majority=True, quorum_inscrits=Fraction(1, 4), qualify_inscrits=Fraction(1, 8), qualify_at_least=2,
 )
 DEPARTEMENTALES = Rules(
     "departementales", Kind.DEPARTEMENTALES,
-    N_("Per canton: absolute majority and a quarter of inscrits; second round from 12.5 % of inscrits"),
+    N_("Per canton: absolute majority and a quarter of inscrits; second round from 12.5 per cent of inscrits"),
     rounds=2, majority=True, quorum_inscrits=Fraction(1, 4), qualify_inscrits=Fraction(1, 8), qualify_at_least=2,
 )
 # L262 (communes of 1,000 inhabitants and more) and L273-8 (conseil communautaire).
 MUNICIPALES_LIST = Rules(
     "municipales-list", Kind.MUNICIPALES,
-    N_("List vote: half the seats to the first list, the rest by highest average from 5 %"),
+    N_("List vote: half the seats to the first list, the rest by highest average from 5 per cent"),
     rounds=2, majority=True, qualify_exprimes=Fraction(1, 10), merge=Fraction(1, 20), list_vote=True,
     seat_threshold=Fraction(1, 20), bonus=HALF, bonus_round_down_below=4,
 )
 # L338 and L346.
 REGIONALES = Rules(
     "regionales", Kind.REGIONALES,
-    N_("List vote: a quarter of the seats to the first list, the rest by highest average from 5 %"),
+    N_("List vote: a quarter of the seats to the first list, the rest by highest average from 5 per cent"),
     rounds=2, majority=True, qualify_exprimes=Fraction(1, 10), merge=Fraction(1, 20), list_vote=True,
     seat_threshold=Fraction(1, 20), bonus=Fraction(1, 4),
 )
 # Loi n° 77-729, art. 3: one round, highest average from 5 %, no bonus.
 EUROPEENNES = Rules(
-    "europeennes", Kind.EUROPEENNES, N_("Seats by highest average between lists from 5 %"),
+    "europeennes", Kind.EUROPEENNES, N_("Seats by highest average from 5 per cent"),
     list_vote=True, seat_threshold=Fraction(1, 20),
 )
 REFERENDUM = Rules("referendum", Kind.REFERENDUM, N_("The answer with a majority of exprimés"), majority=True)
