@@ -25,11 +25,11 @@ def results_show(
 
 @validator_args
 def election_list(
-    ignore_missing: Validator, boolean_validator: Validator, elections_identifier: Validator,
+    ignore_missing: Validator, elections_boolean: Validator, elections_identifier: Validator,
 ) -> Schema:
     return {
         "organization": [ignore_missing, elections_identifier],
-        "include_private": [ignore_missing, boolean_validator],
+        "include_private": [ignore_missing, elections_boolean],
     }
 
 

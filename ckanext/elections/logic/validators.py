@@ -11,6 +11,7 @@ import geojson
 from ckan import model
 
 __all__ = [
+    "elections_boolean",
     "elections_candidates_shown",
     "elections_geojson_geometry",
     "elections_hex_colour",
@@ -103,6 +104,22 @@ def translate_problem(problem) -> str:
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_IDENTIFIER = 200
+
+
+_TRUE = {"true", "1", "yes", "on", "y", "t"}
+_FALSE = {"false", "0", "no", "off", "n", "f", ""}
+
+
+def elections_boolean(value: Any) -> bool:
+    """A yes or no, as JSON or a query string gives it (CKAN's own
+    ``boolean_validator`` fails on a number)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise tk.Invalid(tk._("Expected true or false"))
 
 
 def elections_identifier(value: Any) -> Any:
