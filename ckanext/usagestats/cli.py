@@ -1,4 +1,4 @@
-"""``ckan usagestats ...``: rollup, purge, demo."""
+"""``ckan usagestats ...``: rollup, ingest, listen, purge, demo."""
 from __future__ import annotations
 
 import datetime
@@ -10,9 +10,9 @@ import click
 __all__ = ["usagestats"]
 
 
-@click.group(short_help="Usage statistics: rollup, purge, demo traffic")
+@click.group(short_help="Usage statistics: rollup, ingest, listen, purge, demo traffic")
 def usagestats() -> None:
-    """Roll up, purge and generate usage statistics."""
+    """Roll up, ingest, purge and generate usage statistics."""
 
 
 @usagestats.command("rollup")
@@ -32,6 +32,45 @@ def rollup_command(full: bool, since: datetime.datetime | None) -> None:
     if "purged" in report:
         click.echo(tk._("Purged {raw} raw page hits and {events} events past their retention.").format(
             raw=report["purged"]["tracking_raw"], events=report["purged"]["usagestats_event"]))
+
+
+@usagestats.command("ingest")
+@click.option("--log", "logs", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="A finished nginx log file (log_format elections_usage) to ingest, then delete; repeatable")
+def ingest_command(logs: tuple[str, ...]) -> None:
+    """Ingest the hits nginx answered from its cache (the listener's spool, nginx log files)
+    and the hits buffered in Redis, as the rollup job does before rolling up."""
+    from ckanext.usagestats import buffer, ingest, rollup
+
+    started = time.monotonic()
+    with rollup.locked() as acquired:
+        if not acquired:
+            click.secho(tk._("Skipped: a rollup is running."), fg="yellow")
+            return
+        drained = buffer.drain()
+        spooled = ingest.ingest_spool()
+        logged = ingest.ingest_logs(list(logs) if logs else None)
+    click.echo(tk._("Ingested {buffered} buffered hits, {spooled} from the listener's spool and {logged} "
+                    "from nginx log files in {seconds:.1f} s.").format(
+        buffered=drained, spooled=spooled, logged=logged, seconds=time.monotonic() - started))
+
+
+@usagestats.command("listen")
+@click.option("--socket", "path", required=True, help="The unix datagram socket nginx sends its log to")
+@click.option("--spool", default="", help="Folder of the spool files (default: ckanext.usagestats.spool_dir)")
+@click.option("--seconds", default=5.0, show_default=True, help="Seconds before a spool file is closed")
+def listen_command(path: str, spool: str, seconds: float) -> None:
+    """Receive nginx's log of cached hits, key them and spool them without addresses."""
+    import signal
+    import threading
+
+    from ckanext.usagestats import ingest, listener
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_args: stop.set())
+    signal.signal(signal.SIGINT, lambda *_args: stop.set())
+    lines = listener.listen(path, spool or ingest.spool_dir(), seconds=seconds, stop=stop)
+    click.echo(tk._("Spooled {lines} hits.").format(lines=lines))
 
 
 @usagestats.command("purge")

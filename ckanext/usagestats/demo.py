@@ -9,7 +9,7 @@ clients, sites embedding views, a few bots, and an election night on the
 last Sunday: the results' datasets and their API polled minute by minute
 from 18:00 to midnight.
 
-The hits go through :func:`ckanext.usagestats.recorder.store` and visitor
+The hits go through :func:`ckanext.usagestats.store.store` and visitor
 keys through :func:`ckanext.usagestats.privacy.visitor_key`, like real
 hits, only batched per day; addresses come from the documentation ranges
 (RFC 5737). A marker in ``usagestats_state`` makes a second run a no-op.
@@ -26,7 +26,8 @@ import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 from ckan import model
 
-from ckanext.usagestats import privacy, recorder, rollup
+from ckanext.elections.utils import utcnow
+from ckanext.usagestats import privacy, rollup, store
 
 __all__ = ["load"]
 
@@ -110,7 +111,7 @@ def _zipf(rng: random.Random, n: int) -> int:
 
 
 class _Day:
-    """The hits of one day, batched for recorder.store."""
+    """The hits of one day, batched for store.store."""
 
     def __init__(self, now: datetime.datetime) -> None:
         self.now = now
@@ -246,7 +247,7 @@ def load(days: int = 120, seed: int = 2028, force: bool = False) -> dict[str, in
     datasets = _catalogue()
     rng = random.Random(seed)
     tz = privacy.timezone()
-    now = recorder.utcnow()
+    now = utcnow()
     today = rollup.local_date(now, tz)
     first = today - datetime.timedelta(days=days - 1)
     # The last Sunday whose evening is over.
@@ -259,7 +260,7 @@ def load(days: int = 120, seed: int = 2028, force: bool = False) -> dict[str, in
         _ordinary_day(batch, rng, datasets, day, 0.7 + 0.6 * offset / max(days, 1), tz, site_url)
         if day == night:
             _election_night(batch, rng, datasets, day, tz, site_url)
-        recorder.store(batch.pages, batch.events)
+        store.store(batch.pages, batch.events)
         hits += len(batch)
     with model.meta.engine.begin() as connection:
         connection.execute(sa.text(

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import logging
 
+import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 
 from ckanext.usagestats import popularity
 
-__all__ = ["usagestats_dataset_counts", "usagestats_can_see"]
+__all__ = ["usagestats_can_see", "usagestats_dataset_counts", "usagestats_search_sorting"]
 
 log = logging.getLogger(__name__)
 
@@ -30,3 +31,18 @@ def usagestats_can_see(organization: str | None = None) -> bool:
     except tk.NotAuthorized:
         return False
     return True
+
+
+def usagestats_search_sorting() -> list[tuple[str, str]]:
+    """The sort options of the dataset search: CKAN's, the tracking plugin's, ours."""
+    _ = tk._
+    options = [
+        (_("Relevance"), "score desc, metadata_modified desc"),
+        (_("Name Ascending"), "title_string asc"),
+        (_("Name Descending"), "title_string desc"),
+        (_("Last Modified"), "metadata_modified desc"),
+    ]
+    if p.plugin_loaded("tracking"):
+        options.append((_("Popular"), "views_recent desc"))
+    options.append((_("Popular (usage statistics)"), popularity.SORT_RECENT))
+    return options

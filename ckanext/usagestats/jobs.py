@@ -2,16 +2,20 @@
 
 CKAN has no scheduler, and ``ckan jobs worker`` runs rq without its
 scheduler, so ``Queue.enqueue_in`` would park jobs in rq's scheduled
-registry for ever. Instead, the hits schedule their own rollup: after
-recording a hit, the recorder sets a Redis key that expires after
+registry for ever. Instead, the hits schedule their own rollup: with each
+batch of hits it buffers, a process sets a Redis key that expires after
 ``ckanext.usagestats.rollup_interval`` seconds (``SET NX EX``); whoever
 creates the key enqueues one rollup job for the worker. So at most one job
-per interval is enqueued, by whichever process saw traffic, and none while
-nothing happens (when there is nothing to roll up anyway). The job takes a
-PostgreSQL advisory lock, so two workers never roll up at once, and the
-rollup itself is idempotent and resumable (:mod:`ckanext.usagestats.rollup`):
-a crashed or skipped job is caught up by the next one. The job also purges
-raw rows past their retention, once a day.
+per interval is enqueued, by whichever process saw traffic (a web process,
+or the listener of nginx's log), and none while nothing happens (when there
+is nothing to roll up anyway). The job takes a PostgreSQL advisory lock, so
+two workers never roll up at once, and the rollup itself is idempotent and
+resumable (:mod:`ckanext.usagestats.rollup`): a crashed or skipped job is
+caught up by the next one.
+
+Every call to Redis here has the short timeout of
+:mod:`ckanext.usagestats.redisio`: a Redis that does not answer delays the
+rollup, never a request.
 
 ``ckan usagestats rollup`` runs the same code by hand (or from cron, for
 those who prefer it).
@@ -21,25 +25,43 @@ from __future__ import annotations
 import logging
 
 import ckan.plugins.toolkit as tk
-from ckan.lib.redis import connect_to_redis
+import rq
+from ckan.lib import jobs as ckan_jobs
 
-__all__ = ["maybe_schedule", "rollup_job"]
+from ckanext.usagestats import redisio
+
+__all__ = ["enqueue_rollup", "interval", "maybe_schedule", "rollup_job"]
 
 log = logging.getLogger(__name__)
 
 
+def interval() -> int:
+    return max(int(tk.config.get("ckanext.usagestats.rollup_interval") or 0), 0)
+
+
 def maybe_schedule() -> bool:
-    interval = tk.config.get("ckanext.usagestats.rollup_interval") or 0
-    if interval <= 0:
+    """Enqueue a rollup unless one was enqueued less than an interval ago."""
+    seconds = interval()
+    if not seconds:
         return False
-    key = f"ckanext-usagestats:{tk.config['ckan.site_id']}:rollup-due"
     try:
-        if not connect_to_redis().set(key, "1", nx=True, ex=int(interval)):
+        if not redisio.call(lambda r: r.set(redisio.key("rollup-due"), "1", nx=True, ex=seconds)):
             return False
-        tk.enqueue_job(rollup_job, title="usagestats rollup",
-                       rq_kwargs={"timeout": 3600, "result_ttl": 0, "failure_ttl": 86400})
-    except Exception:
-        log.exception("usagestats: could not schedule a rollup")
+    except redisio.Unavailable:
+        return False
+    return enqueue_rollup()
+
+
+def enqueue_rollup() -> bool:
+    """CKAN's ``enqueue_job``, through our connection with its short timeout."""
+    def enqueue(r: object) -> None:
+        queue = rq.Queue(ckan_jobs.add_queue_name_prefix(ckan_jobs.DEFAULT_QUEUE_NAME), connection=r)
+        queue.enqueue_call(func=rollup_job, timeout=3600, result_ttl=0, failure_ttl=86400,
+                           meta={"title": "usagestats rollup"})
+    try:
+        redisio.call(enqueue)
+    except redisio.Unavailable:
+        log.warning("usagestats: could not enqueue a rollup (Redis unavailable)")
         return False
     return True
 

@@ -3,11 +3,23 @@
 Raw hits live in two places:
 
 * ``tracking_raw`` (CKAN's tracking plugin): page views and clicks on
-  resource links sent by the tracking beacon (``POST /_tracking``), which
-  our recorder writes instead of the tracking plugin's own, with a salted
-  visitor key;
+  resource links sent by the tracking beacon (``POST /_tracking``), every
+  one the tracking plugin would store, which our recorder writes instead of
+  the tracking plugin's own, with a salted visitor key (``bot-`` and the
+  key for bots, which ``ckan tracking update`` counts as the tracking plugin
+  would, and our rollups count apart);
 * ``usagestats_event`` (ours): what only the server sees: Action API calls,
-  downloads of uploaded files, embedded views, searches, and hits of bots.
+  downloads, embedded views, searches; those CKAN answered come from the
+  middleware through a Redis buffer, those nginx answered from its cache
+  (``cached``) from nginx's log (:mod:`ckanext.usagestats.ingest`).
+
+Bookkeeping:
+
+* ``usagestats_dropped``: hits that could not be recorded, per day and
+  reason (Redis unavailable, rate limit, cross-site beacon, unreadable log
+  line), shown on the dashboards;
+* ``usagestats_ingest``: how far each source (the Redis buffer, a spool or
+  log file) is ingested, written in the transaction of the rows it covers.
 
 Rollups, rebuilt from the raw rows by :mod:`ckanext.usagestats.rollup`:
 
@@ -39,7 +51,8 @@ from sqlalchemy import (
     UnicodeText,
 )
 
-__all__ = ["Event", "DayRollup", "HourRollup", "MinuteRollup", "TrackedUrl", "RollupState", "ALL", "KINDS"]
+__all__ = ["Event", "DayRollup", "HourRollup", "MinuteRollup", "TrackedUrl", "RollupState", "Dropped",
+           "IngestState", "ALL", "KINDS", "BOT_PREFIX"]
 
 ALL = "*"  # the value of a rollup column that was aggregated away
 
@@ -58,6 +71,7 @@ class Event(DomainObject, BaseModel):  # type: ignore[misc]
     resource_id = Column(UnicodeText)
     detail = Column(UnicodeText)  # action|auth|status, embedding host, search terms
     results = Column(Integer)
+    cached = Column(Boolean, nullable=False, default=False)  # answered by nginx's cache
 
 
 Index("usagestats_event_ts", Event.ts)
@@ -77,6 +91,7 @@ class DayRollup(DomainObject, BaseModel):  # type: ignore[misc]
 
 
 Index("usagestats_day_org_kind_day", DayRollup.owner_org, DayRollup.kind, DayRollup.day)
+# usagestats_day_datasets, a partial covering index, is made by the migration.
 Index("usagestats_day_package", DayRollup.package_id, DayRollup.day)
 
 
@@ -118,5 +133,27 @@ class RollupState(DomainObject, BaseModel):  # type: ignore[misc]
     value = Column(DateTime)
 
 
+class Dropped(DomainObject, BaseModel):  # type: ignore[misc]
+    """Hits that could not be recorded, per UTC day and reason."""
+
+    __tablename__ = "usagestats_dropped"
+
+    day = Column(Date, primary_key=True)
+    reason = Column(Unicode(16), primary_key=True)  # unavailable, rate, foreign, unreadable
+    hits = Column(BigInteger, nullable=False)
+
+
+class IngestState(DomainObject, BaseModel):  # type: ignore[misc]
+    __tablename__ = "usagestats_ingest"
+
+    source = Column(UnicodeText, primary_key=True)  # redis:events, a file's path
+    identity = Column(UnicodeText, nullable=False)  # which incarnation of the source
+    position = Column(BigInteger, nullable=False)  # items or bytes ingested
+    done = Column(Boolean, nullable=False, default=False)
+    updated = Column(DateTime, nullable=False)
+
+
 # Kinds as stored in the rollups.
 KINDS = ("view", "download", "api", "embed", "search", "search0", "bot")
+# The prefix of a bot's visitor key in tracking_raw.
+BOT_PREFIX = "bot-"

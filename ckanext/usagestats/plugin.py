@@ -46,4 +46,5 @@ class UsagestatsPlugin(DefaultTranslation, p.SingletonPlugin):
         return search_results
 
     def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
+        # Fields of our own: the tracking plugin's views_total/views_recent stay its own.
         return popularity.index_views(pkg_dict)

@@ -1,16 +1,26 @@
 """Views and downloads of one dataset, for its page and the search index.
 
-Solr's CKAN schema has ``views_total`` and ``views_recent`` (int) fields,
-which the tracking plugin fills from ``tracking_summary`` and which its
-search page offers to sort by ("Popular": ``views_recent desc``). We fill
-them from our rollups instead (usagestats must come after tracking in
-``ckan.plugins``), and the rollup job reindexes the datasets whose counts a
-closed day changed, so the recent count decays on its own.
+Our popularity has index fields of its own, ``usagestats_views_total`` and
+``usagestats_views_recent``, and its own sort on the search page ("Popular
+(usage statistics)": ``usagestats_views_recent desc``). The tracking
+plugin's ``views_total``/``views_recent`` (its "Popular" sort, from
+``tracking_summary``, made by ``ckan tracking update``) are left alone: they
+keep the meaning CKAN documents, and the two can be compared. Ours differ
+by design: bots apart, downloads CKAN serves not counted twice, local days,
+every dataset type's pages (``/election/<name>`` too, which ``ckan tracking
+update`` only resolves for ``/dataset/``).
+
+CKAN's Solr schema has no integer field for them; they go into its catch-all
+string field, zero-padded, so that sorting them as text sorts them as
+numbers. The rollup job reindexes the datasets whose counts a closed day
+changed, so the recent count decays on its own.
 """
 from __future__ import annotations
 
 import datetime
 import logging
+import threading
+import time
 from typing import Any
 
 import ckan.plugins.toolkit as tk
@@ -19,9 +29,12 @@ from ckan import model
 
 from ckanext.usagestats import privacy
 
-__all__ = ["dataset_counts", "index_views"]
+__all__ = ["SORT_RECENT", "dataset_counts", "forget", "index_views"]
 
 log = logging.getLogger(__name__)
+
+SORT_RECENT = "usagestats_views_recent desc"
+_WIDTH = 12
 
 _COUNTS = """
 SELECT kind, sum(hits) AS total, coalesce(sum(hits) FILTER (WHERE day >= :since), 0) AS recent
@@ -31,9 +44,36 @@ WHERE package_id = :package AND resource_id = '*' AND detail = '*' AND owner_org
 GROUP BY kind
 """
 
+# Counts only change when the rollup runs: a dataset page shown again within
+# the interval reads them from the process, not from the database.
+_cache: dict[str, tuple[float, dict[str, int]]] = {}
+_cache_lock = threading.Lock()
+_CACHE_SIZE = 2048
 
-def dataset_counts(package_id: str) -> dict[str, int]:
+
+def dataset_counts(package_id: str, fresh: bool = False) -> dict[str, int]:
     """``{"views", "views_recent", "downloads", "downloads_recent"}`` of a dataset."""
+    now = time.monotonic()
+    if not fresh:
+        found = _cache.get(package_id)
+        if found and found[0] > now:
+            return dict(found[1])
+    counts = _query(package_id)
+    ttl = max(int(tk.config.get("ckanext.usagestats.rollup_interval") or 0), 10)
+    with _cache_lock:
+        if len(_cache) >= _CACHE_SIZE:
+            _cache.clear()
+        _cache[package_id] = (now + ttl, counts)
+    return dict(counts)
+
+
+def forget() -> None:
+    """Forget the counts this process keeps (tests, after a rollup)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def _query(package_id: str) -> dict[str, int]:
     today = datetime.datetime.now(privacy.timezone()).date()
     since = today - datetime.timedelta(days=tk.config.get("ckanext.usagestats.recent_days") - 1)
     counts = {"views": 0, "views_recent": 0, "downloads": 0, "downloads_recent": 0}
@@ -50,10 +90,10 @@ def index_views(pkg_dict: dict[str, Any]) -> dict[str, Any]:
     if not pkg_dict.get("id"):
         return pkg_dict
     try:
-        counts = dataset_counts(pkg_dict["id"])
+        counts = dataset_counts(pkg_dict["id"], fresh=True)
     except sa.exc.SQLAlchemyError:
         log.warning("usagestats: no counts for %s (tables missing?)", pkg_dict["id"], exc_info=True)
         return pkg_dict
-    pkg_dict["views_total"] = counts["views"]
-    pkg_dict["views_recent"] = counts["views_recent"]
+    pkg_dict["usagestats_views_total"] = f"{counts['views']:0{_WIDTH}d}"
+    pkg_dict["usagestats_views_recent"] = f"{counts['views_recent']:0{_WIDTH}d}"
     return pkg_dict

@@ -7,42 +7,71 @@ once it is gone, nobody (the portal's own administrators included) can
 recompute the key of a known address, and keys of different days cannot be
 linked. The price: "unique visitors" only exist per day; weekly or monthly
 figures are sums of daily visitors (visitor-days).
+
+The same key is made by the middleware (hits that reach CKAN) and by the
+ingestion of nginx's log (hits nginx answers from its cache), so a visitor
+is one visitor whichever of the two saw them.
+
+When Redis cannot be asked for the day's salt (and this process has not
+kept it), there is no key: the hit is dropped and counted as such
+(:mod:`ckanext.usagestats.buffer`), rather than stored under a key that is
+unsalted (reversible by trying every IPv4 address) or that no other process
+could reproduce.
 """
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import re
 import secrets
+import threading
 import uuid
 import zoneinfo
 from collections.abc import Iterable
 
 import ckan.plugins.toolkit as tk
-from ckan.lib.redis import connect_to_redis
 
-__all__ = ["visitor_key", "is_bot", "normalise_terms", "timezone", "daily_salt"]
+from ckanext.usagestats import redisio
+
+__all__ = ["client_address", "daily_salt", "forget_salts", "is_bot", "normalise_terms", "timezone", "visitor_key"]
 
 _SALT_TTL = 2 * 24 * 3600
-# One salt per process and day: the dict never holds more than a few days.
+# The salts of the last days this process used: today's, and yesterday's
+# for the hits ingested a little late.
 _salts: dict[str, bytes] = {}
+_salts_lock = threading.Lock()
 
 
 def daily_salt(day: datetime.date) -> bytes:
-    key = day.isoformat()
-    salt = _salts.get(key)
-    if salt is None:
-        redis_key = f"ckanext-usagestats:{tk.config['ckan.site_id']}:salt:{key}"
-        redis = connect_to_redis()
-        # NX: the first process of the day wins; the others read its salt.
-        redis.set(redis_key, secrets.token_bytes(32), nx=True, ex=_SALT_TTL)
-        salt = redis.get(redis_key) or secrets.token_bytes(32)
-        _salts.clear()
-        _salts[key] = salt
+    """The salt of a UTC day; :class:`redisio.Unavailable` if Redis cannot tell."""
+    name = day.isoformat()
+    salt = _salts.get(name)
+    if salt is not None:
+        return salt
+    redis_key = redisio.key("salt", name)
+    candidate = secrets.token_bytes(32)
+    # NX: the first process of the day wins; the others read its salt.
+    _created, salt = redisio.call(
+        lambda r: r.pipeline(transaction=False).set(redis_key, candidate, ex=_SALT_TTL, nx=True).get(redis_key)
+        .execute())
+    if not salt:
+        raise redisio.Unavailable("no salt")
+    with _salts_lock:
+        for old in sorted(_salts)[:-1]:
+            del _salts[old]
+        _salts[name] = salt
     return salt
 
 
+def forget_salts() -> None:
+    """Forget the salts this process holds (tests)."""
+    with _salts_lock:
+        _salts.clear()
+
+
 def visitor_key(address: str, user_agent: str, language: str, now: datetime.datetime) -> str:
+    """The key of a visitor on the UTC day of ``now``; raises :class:`redisio.Unavailable`."""
     if not tk.config.get("ckanext.usagestats.count_visitors"):
         # Every hit its own visitor (and a unique key for tracking_raw's primary key).
         return uuid.uuid4().hex
@@ -51,9 +80,30 @@ def visitor_key(address: str, user_agent: str, language: str, now: datetime.date
     return digest.hexdigest()[:32]
 
 
+def client_address(remote_addr: str | None, forwarded_for: str | None) -> str:
+    """The visitor's address: ``X-Forwarded-For``'s last hop when the request
+    comes from a trusted proxy (nginx in front of CKAN), else the peer's."""
+    address = remote_addr or ""
+    if forwarded_for and address in _trusted_proxies(tuple(tk.config.get("ckanext.usagestats.trusted_proxies"))):
+        hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+        if hops:
+            return hops[-1]
+    return address
+
+
+@functools.lru_cache(maxsize=4)
+def _trusted_proxies(addresses: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(addresses)
+
+
 def bot_pattern(fragments: Iterable[str]) -> re.Pattern[str] | None:
     fragments = [re.escape(f.strip().lower()) for f in fragments if f.strip()]
     return re.compile("|".join(fragments)) if fragments else None
+
+
+@functools.lru_cache(maxsize=4)
+def _bot_pattern(fragments: tuple[str, ...]) -> re.Pattern[str] | None:
+    return bot_pattern(fragments)
 
 
 def is_bot(user_agent: str) -> bool:
@@ -61,7 +111,7 @@ def is_bot(user_agent: str) -> bool:
         return False
     if not user_agent:
         return True  # browsers and HTTP libraries all send one
-    pattern = bot_pattern(tk.config.get("ckanext.usagestats.bot_user_agents") or [])
+    pattern = _bot_pattern(tuple(tk.config.get("ckanext.usagestats.bot_user_agents") or ()))
     return bool(pattern and pattern.search(user_agent.lower()))
 
 

@@ -21,7 +21,7 @@ from ckanext.usagestats.model import ALL
 
 __all__ = [
     "buckets", "traffic", "totals", "api_calls", "datasets", "resources", "catalogue", "growth",
-    "details", "heatmap", "latest_minute", "live", "MEASURES",
+    "details", "dropped", "heatmap", "latest_minute", "live", "MEASURES",
 ]
 
 # measure -> (kinds, hits or visitors)
@@ -253,6 +253,13 @@ def live(org: str | None, dataset_type: str, since: datetime.datetime,
         {"minute": m.replace(tzinfo=datetime.UTC).astimezone(tz).strftime("%Y-%m-%d %H:%M"), **values}
         for m, values in sorted(series.items())
     ]
+
+
+def dropped(start: datetime.date, end: datetime.date) -> list[tuple[str, int]]:
+    """Hits that could not be recorded, by reason (site-wide, UTC days)."""
+    return [(row.reason, int(row.hits)) for row in _rows("""
+        SELECT reason, sum(hits) AS hits FROM usagestats_dropped WHERE day BETWEEN :start AND :end
+        GROUP BY reason ORDER BY hits DESC, reason""", start=start, end=end)]
 
 
 def latest_minute(org: str | None, dataset_type: str) -> datetime.datetime | None:

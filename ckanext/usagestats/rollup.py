@@ -28,12 +28,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import ckan.plugins.toolkit as tk
+import redis
 import sqlalchemy as sa
 from ckan import model
 
-from ckanext.usagestats import privacy
+from ckanext.elections.utils import utcnow
+from ckanext.usagestats import buffer, ingest, popularity, privacy, redisio
+from ckanext.usagestats.model import BOT_PREFIX
 
-__all__ = ["run", "roll_days", "roll_minutes", "purge", "resolve_urls", "day_range"]
+__all__ = ["day_range", "locked", "purge", "resolve_urls", "roll_days", "roll_minutes", "run"]
 
 log = logging.getLogger(__name__)
 
@@ -45,18 +48,20 @@ _PURGED = "purge"
 
 # The raw hits of [start, end), attributed to a dataset, resource and
 # organisation. Clicks on download links CKAN serves itself are left out:
-# the server-side download event already counts them.
-_CHUNK = """
+# the server-side download event already counts them. Bots are counted
+# apart, whichever table holds them.
+_CHUNK = f"""
 CREATE TEMP TABLE usagestats_chunk ON COMMIT DROP AS
 SELECT r.ts, r.kind, r.visitor, r.package_id, r.resource_id, r.detail,
        coalesce(p.owner_org, '') AS owner_org
 FROM (
     SELECT tr.access_timestamp AS ts,
-           CASE tr.tracking_type WHEN 'page' THEN 'view' ELSE 'download' END AS kind,
+           CASE WHEN tr.user_key LIKE '{BOT_PREFIX}%' THEN 'bot'
+                WHEN tr.tracking_type = 'page' THEN 'view' ELSE 'download' END AS kind,
            tr.user_key AS visitor,
-           coalesce(u.package_id, '') AS package_id,
-           coalesce(u.resource_id, '') AS resource_id,
-           '' AS detail
+           CASE WHEN tr.user_key LIKE '{BOT_PREFIX}%' THEN '' ELSE coalesce(u.package_id, '') END AS package_id,
+           CASE WHEN tr.user_key LIKE '{BOT_PREFIX}%' THEN '' ELSE coalesce(u.resource_id, '') END AS resource_id,
+           CASE WHEN tr.user_key LIKE '{BOT_PREFIX}%' THEN tr.tracking_type ELSE '' END AS detail
     FROM tracking_raw tr LEFT JOIN usagestats_url u ON u.url = tr.url
     WHERE tr.access_timestamp >= :start AND tr.access_timestamp < :end
       AND (tr.tracking_type = 'page'
@@ -72,7 +77,6 @@ FROM (
     WHERE e.ts >= :start AND e.ts < :end
 ) r LEFT JOIN package p ON p.id = nullif(r.package_id, '')
 """
-
 
 def _all(column: str) -> str:
     return f"CASE WHEN GROUPING({column}) = 1 THEN '*' ELSE {column} END"
@@ -109,10 +113,6 @@ GROUP BY GROUPING SETS ((minute, kind, owner_org, package_id), (minute, kind, ow
 """
 
 
-def _utcnow() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
-
-
 def day_range(day: datetime.date, tz: zoneinfo.ZoneInfo) -> tuple[datetime.datetime, datetime.datetime]:
     """The UTC instants [start, end) of a local day."""
     def utc(d: datetime.date) -> datetime.datetime:
@@ -147,7 +147,8 @@ def _first_raw(connection: sa.engine.Connection) -> datetime.datetime | None:
 
 
 @contextmanager
-def _locked() -> Iterator[bool]:
+def locked() -> Iterator[bool]:
+    """Whether this process holds the rollup's lock (held until the block ends)."""
     with model.meta.engine.connect() as connection:
         acquired = connection.execute(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": _LOCK}).scalar()
         try:
@@ -247,7 +248,7 @@ def roll_day(day: datetime.date, tz: zoneinfo.ZoneInfo) -> None:
 def roll_days(now: datetime.datetime | None = None, full: bool = False,
               since: datetime.date | None = None) -> list[datetime.date]:
     """Roll up every day from the watermark (or the first raw hit) to today."""
-    now = now or _utcnow()
+    now = now or utcnow()
     tz = privacy.timezone()
     today = local_date(now, tz)
     with model.meta.engine.connect() as connection:
@@ -280,7 +281,7 @@ def roll_days(now: datetime.datetime | None = None, full: bool = False,
 def roll_minutes(now: datetime.datetime | None = None,
                  full: bool = False) -> tuple[datetime.datetime, datetime.datetime]:
     """Rebuild the per-minute rows since the last run, within the recent window."""
-    now = now or _utcnow()
+    now = now or utcnow()
     window = datetime.timedelta(days=tk.config.get("ckanext.usagestats.minute_retention_days"))
     this_minute = now.replace(second=0, microsecond=0)
     oldest = this_minute - window
@@ -300,7 +301,7 @@ def roll_minutes(now: datetime.datetime | None = None,
 
 def purge(now: datetime.datetime | None = None) -> dict[str, int]:
     """Delete raw rows older than the retention, in whole days, if rolled up."""
-    now = now or _utcnow()
+    now = now or utcnow()
     tz = privacy.timezone()
     days = tk.config.get("ckanext.usagestats.raw_retention_days")
     cutoff = day_range(local_date(now, tz) - datetime.timedelta(days=days), tz)[0]
@@ -348,13 +349,26 @@ def _reindex(days: list[datetime.date]) -> int:
     return len(ids)
 
 
+def _ingest() -> dict[str, Any]:
+    """What the buffer and nginx's log hold, before rolling up; what cannot be read waits."""
+    report: dict[str, Any] = {}
+    for name, step in (("drained", buffer.drain), ("spooled", ingest.ingest_spool), ("logged", ingest.ingest_logs)):
+        try:
+            report[name] = step()
+        except (redis.RedisError, redisio.Unavailable, OSError) as error:
+            log.warning("usagestats: %s skipped: %s", name, error)
+            report[name] = None
+    return report
+
+
 def run(full: bool = False, since: datetime.date | None = None,
         now: datetime.datetime | None = None) -> dict[str, Any]:
     """Everything a scheduled rollup does; skipped if another one is running."""
-    now = now or _utcnow()
-    with _locked() as acquired:
+    now = now or utcnow()
+    with locked() as acquired:
         if not acquired:
             return {"skipped": "another rollup is running"}
+        report: dict[str, Any] = _ingest()
         with model.meta.engine.connect() as connection:
             before = _get_state(connection, _CLOSED)
             purged_at = _get_state(connection, _PURGED)
@@ -363,8 +377,9 @@ def run(full: bool = False, since: datetime.date | None = None,
         with model.meta.engine.connect() as connection:
             after = _get_state(connection, _CLOSED)
         closed = [d for d in days if after and d < after.date() and (before is None or d >= before.date())]
-        report: dict[str, Any] = {"days": len(days), "closed": len(closed)}
+        report.update(days=len(days), closed=len(closed))
         if purged_at is None or now - purged_at > datetime.timedelta(days=1):
             report["purged"] = purge(now)
         report["reindexed"] = _reindex(closed)
+        popularity.forget()
         return report

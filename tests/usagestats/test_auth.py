@@ -7,7 +7,8 @@ import ckan.plugins.toolkit as tk
 import pytest
 from ckan.tests import factories, helpers
 
-from ckanext.usagestats import recorder, rollup
+from ckanext.elections.utils import utcnow
+from ckanext.usagestats import rollup, store
 
 SCOPED = ["usagestats_traffic", "usagestats_api_calls", "usagestats_datasets", "usagestats_resources",
           "usagestats_catalogue", "usagestats_growth", "usagestats_embeds", "usagestats_searches",
@@ -25,14 +26,14 @@ def portal(clean_db):
     org_b = factories.Organization(users=[{"name": users["admin_b"]["name"], "capacity": "admin"}])
     a = factories.Dataset(owner_org=org_a["id"], resources=[{"url": "https://files.example.org/a.csv"}])
     b = factories.Dataset(owner_org=org_b["id"], resources=[{"url": "https://files.example.org/b.csv"}])
-    now = recorder.utcnow() - datetime.timedelta(hours=1)
+    now = utcnow() - datetime.timedelta(hours=1)
     pages = ([{"url": f"/dataset/{a['name']}", "kind": "page", "visitor": f"a{i}", "ts": now} for i in range(3)]
              + [{"url": f"/dataset/{b['name']}", "kind": "page", "visitor": f"b{i}", "ts": now} for i in range(7)])
     events = [{"ts": now, "kind": "api", "visitor": "x", "package_id": b["id"], "detail": "package_show|anon|200"},
               {"ts": now, "kind": "embed", "visitor": "x", "package_id": b["id"],
                "resource_id": b["resources"][0]["id"], "detail": "secret-partner.example.com"},
               {"ts": now, "kind": "search", "visitor": "x", "detail": "budget", "results": 2}]
-    recorder.store(pages, events)
+    store.store(pages, events)
     rollup.run()
     return {"users": users, "a": org_a, "b": org_b, "dataset_a": a, "dataset_b": b}
 

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from ckan import model
 
-from ckanext.usagestats import recorder, rollup
+from ckanext.usagestats import rollup, store
 
 NOW = datetime.datetime(2026, 6, 1, 12, 0)
 
@@ -23,7 +23,7 @@ def _count(table: str) -> int:
 class TestPurge:
     def test_purge_deletes_old_raw_rows_and_keeps_rollups(self):
         old, recent = NOW - datetime.timedelta(days=45), NOW - datetime.timedelta(days=2)
-        recorder.store(
+        store.store(
             [{"url": "/about", "kind": "page", "visitor": f"v{i}", "ts": ts + datetime.timedelta(seconds=i)}
              for i in range(5) for ts in (old, recent)],
             [{"ts": old, "kind": "api", "visitor": "v", "detail": "status_show|anon|200"}])
@@ -47,7 +47,7 @@ class TestPurge:
             "ORDER BY 1, 2")).all() == before
 
     def test_nothing_is_purged_before_it_is_rolled_up(self):
-        recorder.store([{"url": "/", "kind": "page", "visitor": "v", "ts": NOW - datetime.timedelta(days=60)}], [])
+        store.store([{"url": "/", "kind": "page", "visitor": "v", "ts": NOW - datetime.timedelta(days=60)}], [])
         assert rollup.purge(NOW) == {"tracking_raw": 0, "usagestats_event": 0}
 
 

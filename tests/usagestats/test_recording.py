@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from ckan import model
 from ckan.tests import factories
 
-from ckanext.usagestats import rollup
+from ckanext.usagestats import buffer, rollup
 
 IPS = ("198.51.100.77", "203.0.113.199")
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"
@@ -22,6 +22,7 @@ def _text_columns():
 
 
 def _events():
+    buffer.drain()
     return model.Session.execute(sa.text(
         "SELECT kind, bot, package_id, resource_id, detail, results FROM usagestats_event ORDER BY id")).all()
 
@@ -30,7 +31,7 @@ def _events():
 @pytest.mark.ckan_config("ckanext.usagestats.reindex", False)
 @pytest.mark.usefixtures("with_plugins", "clean_db")
 class TestRecording:
-    def test_no_address_is_stored_anywhere(self, app):
+    def test_no_address_is_stored_anywhere(self, app, usage_redis):
         sysadmin = factories.Sysadmin()
         token = factories.APIToken(user=sysadmin["name"])["token"]
         dataset = factories.Dataset(owner_org=factories.Organization()["id"],
@@ -54,6 +55,8 @@ class TestRecording:
             app.post("/_tracking", data="url=%2F&type=page",
                      headers={"User-Agent": "Mozilla/5.0 (compatible; Googlebot/2.1)",
                               "Content-Type": "application/x-www-form-urlencoded"}, environ_overrides=env)
+        buffered = usage_redis.lrange(buffer.redisio.key("events"), 0, -1)
+        assert len(buffered) == 8 and not [ip for ip in IPS for item in buffered if ip.encode() in item]
         rollup.run()
 
         found = []
@@ -64,10 +67,13 @@ class TestRecording:
                 if count:
                     found.append((table, column, ip))
         assert found == []
-        assert model.Session.execute(sa.text("SELECT count(*) FROM tracking_raw")).scalar() == 2
+        keys = model.Session.execute(sa.text("SELECT user_key FROM tracking_raw")).scalars().all()
+        assert len(keys) == 4 and sum(key.startswith("bot-") for key in keys) == 2
         kinds = sorted((e.kind, e.bot) for e in _events())
-        assert kinds == sorted([("api", False)] * 4 + [("download", False)] * 2 + [("embed", False)] * 2
-                               + [("page", True)] * 2)
+        assert kinds == sorted([("api", False)] * 4 + [("download", False)] * 2 + [("embed", False)] * 2)
+        for key in usage_redis.scan_iter(buffer.redisio.key("*")):
+            value = usage_redis.dump(key) or b""
+            assert not [ip for ip in IPS if ip.encode() in key or ip.encode() in value], key
 
     def test_visitor_key_is_salted_not_the_tracking_md5(self, app):
         app.post("/_tracking", data="url=%2Fabout&type=page", environ_overrides={"REMOTE_ADDR": IPS[0]},

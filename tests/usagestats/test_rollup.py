@@ -12,7 +12,7 @@ from ckan.tests import factories
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ckanext.usagestats import recorder, rollup
+from ckanext.usagestats import rollup, store
 
 from .conftest import empty_usage_tables
 
@@ -48,7 +48,7 @@ def _store(hits, datasets):
                            "package_id": package_id or None, "detail": "x"})
             kind = h["kind"]
         expected.append((ts, kind, org, package_id, visitor))
-    recorder.store(pages, events)
+    store.store(pages, events)
     return expected
 
 
