@@ -37,9 +37,9 @@ def elections() -> None:
 
 def _reference(file: str, reference: str | None, derive: bool) -> Reference | None:
     if reference:
-        return read_reference(reference)
+        return read_reference(reference, limits=jobs.import_limits())
     if derive:
-        return derive_strasbourg_cantons(import_results(file).areas)
+        return derive_strasbourg_cantons(import_results(file, limits=jobs.import_limits()).areas)
     return None
 
 
@@ -73,7 +73,7 @@ derive_option = click.option(
 def validate(file: str, reference: str | None, derive: bool) -> None:
     """Check a results FILE without publishing anything."""
     try:
-        result = import_results(file, reference=_reference(file, reference, derive))
+        result = import_results(file, reference=_reference(file, reference, derive), limits=jobs.import_limits())
     except ImportRejected as rejected:
         _report(rejected)
         sys.exit(1)
@@ -147,3 +147,10 @@ def demo_(simulate: bool, interval: float) -> None:
     portal.load(click.echo)
     if simulate:
         portal.simulate(click.echo, interval=interval)
+
+
+@elections.command("recover")
+def recover() -> None:
+    """Mark as failed the imports left "running" by a worker that stopped."""
+    count = jobs.recover_stalled()
+    click.echo(tk._("{count} stalled imports marked as failed").format(count=count))

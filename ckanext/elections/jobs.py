@@ -13,7 +13,6 @@ import datetime
 import json
 import logging
 import os
-import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
@@ -22,18 +21,20 @@ from typing import Any
 
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
-import requests
 from ckan import model
 from ckan.lib import uploader
 from sqlalchemy import event
 from sqlalchemy import inspect as sa_inspect
 
+from ckanext.elections import boundaries
 from ckanext.elections.datastore import publish as store
+from ckanext.elections.fetch import FetchRefused, fetch
 from ckanext.elections.model import ElectionImport, ElectionResults
 from ckanext.elections.results import (
     Candidate,
     ImportRejected,
     Level,
+    Limits,
     Reference,
     ResultFile,
     SourceInfo,
@@ -69,7 +70,7 @@ def import_file(
     if reference is None:
         reference = dataset_reference(package_id)
     with _outcome(record):
-        result = import_results(source, reference=reference, max_problems=_max_problems())
+        result = import_results(source, reference=reference, max_problems=_max_problems(), limits=import_limits())
         declared = declared_candidates(package)
         if declared:
             result = with_declared_candidates(result, declared)
@@ -97,6 +98,11 @@ def _outcome(record: ElectionImport) -> Iterator[None]:
         model.Session.rollback()
         record.status = "error"
         record.message = "; ".join(m for messages in refused.error_dict.values() for m in messages)
+    except Exception as error:
+        log.exception("Import for %s failed", record.package_id)
+        model.Session.rollback()
+        record.status = "error"
+        record.message = tk._("The import failed: {error}").format(error=f"{type(error).__name__}: {error}"[:500])
     except store.StorageError as refused:
         model.Session.rollback()
         record.status = "error"
@@ -108,6 +114,13 @@ def _outcome(record: ElectionImport) -> Iterator[None]:
 
 def _max_problems() -> int:
     return tk.config.get("ckanext.elections.max_reported_problems")
+
+
+def import_limits() -> Limits:
+    """The limits of an import on this portal (``ckanext.elections.import.max_megabytes``)."""
+    megabytes = tk.config.get("ckanext.elections.import.max_megabytes") or (
+        25 * (tk.config.get("ckan.max_resource_size") or 10))
+    return Limits(max_bytes=megabytes * 1024 * 1024)
 
 
 def prepare(package_id: str, reference: Reference, level: Level = Level.BUREAU) -> store.Published:
@@ -136,7 +149,7 @@ def import_turnout(package_id: str, source: Any, *, resource_id: str | None = No
     if state is not None:
         known = Reference.from_codes(store.base_codes(state))
     with _outcome(record):
-        rows = read_turnout(source, reference=known, max_problems=_max_problems())
+        rows = read_turnout(source, reference=known, max_problems=_max_problems(), limits=import_limits())
         record.areas = store.publish_turnout(package_id, rows)
     return record
 
@@ -150,7 +163,7 @@ def prepare_from_reference(package_id: str, source: Any, *, resource_id: str | N
     if record is None:
         record = ElectionImport(package_id=package_id, resource_id=resource_id)
     with _outcome(record):
-        reference = read_reference(source)
+        reference = read_reference(source, limits=import_limits())
         if ElectionResults.get(package_id) is None:
             record.areas = prepare(package_id, reference).areas
         else:
@@ -164,7 +177,7 @@ def dataset_reference(package_id: str) -> Reference | None:
     for resource in package.resources:
         if resource.resource_type == "reference":
             with resource_file(resource.id) as path:
-                return read_reference(path)
+                return read_reference(path, limits=import_limits())
     return None
 
 
@@ -176,9 +189,7 @@ def resource_file(resource_id: str) -> Iterator[str]:
         yield uploader.get_resource_uploader(resource).get_path(resource["id"])
         return
     with tempfile.NamedTemporaryFile(suffix=os.path.basename(resource["url"])[-20:]) as copy:
-        with requests.get(resource["url"], stream=True, timeout=60) as response:
-            response.raise_for_status()
-            shutil.copyfileobj(response.raw, copy)
+        fetch(resource["url"], copy, max_bytes=import_limits().max_bytes)
         copy.flush()
         yield copy.name
 
@@ -194,16 +205,52 @@ def import_resource_job(record_id: str) -> None:
         _finish(record, refusal)
         log.info("Import of resource %s skipped: %s", record.resource_id, refusal)
         return
+    recover_stalled()
     importer = {"turnout": import_turnout, "reference": prepare_from_reference}.get(
         resource.resource_type, import_file)
     try:
-        with resource_file(resource.id) as path:
-            importer(resource.package_id, path, resource_id=resource.id, record=record)
+        if resource.resource_type == "boundaries":
+            copy_boundaries(record, resource)
+        else:
+            with resource_file(resource.id) as path:
+                importer(resource.package_id, path, resource_id=resource.id, record=record)
+    except FetchRefused as refused:
+        model.Session.rollback()
+        _finish(record, tk._(refused.template).format(**refused.params))
     except Exception as error:  # the outcome must reach the resource page
         log.exception("Import of resource %s failed", resource.id)
         model.Session.rollback()
         _finish(record, str(error))
     log.info("Import of resource %s: %s", resource.id, record.status)
+
+
+def copy_boundaries(record: ElectionImport, resource: model.Resource) -> None:
+    """Keep the portal's own copy of linked outlines (``boundaries``)."""
+    record.status = "running"
+    model.Session.commit()
+    record.areas = boundaries.store_copy(resource.id, resource.url)
+    record.status = "complete"
+    record.finished = utcnow()
+    model.Session.add(record)
+    model.Session.commit()
+
+
+def recover_stalled(now: datetime.datetime | None = None) -> int:
+    """Mark as failed the imports still "running" long after any job could:
+    their worker stopped (killed, or the machine restarted) during the job.
+    Run by each import job and by ``ckan elections recover``."""
+    timeout = tk.config.get("ckan.jobs.timeout") or 180
+    cutoff = (now or utcnow()) - datetime.timedelta(seconds=timeout + 60)
+    stalled = (model.Session.query(ElectionImport)
+               .filter(ElectionImport.status == "running", ElectionImport.created < cutoff).all())
+    for record in stalled:
+        record.status = "error"
+        record.finished = now or utcnow()
+        record.message = tk._("The worker stopped during this import: upload the file again, or run "
+                              "ckan elections import")
+    if stalled:
+        model.Session.commit()
+    return len(stalled)
 
 
 def _refusal(record: ElectionImport, resource: model.Resource | None) -> str | None:
@@ -312,6 +359,11 @@ def _queue_imports(session: Any) -> None:
 def _imports(change: _FileChange) -> bool:
     """Whether this change of a resource's file calls for an import."""
     resource = change.resource
+    if resource.resource_type == "boundaries" and resource.url_type != "upload":
+        # Linked outlines: the portal keeps a copy, so that readers never
+        # fetch them from another site.
+        return resource.state == "active" and resource.package is not None \
+            and resource.package.type == ELECTION_TYPE
     if resource.state != "active" or resource.resource_type not in IMPORTED_TYPES:
         return False
     if resource.package is None or resource.package.type != ELECTION_TYPE:

@@ -70,6 +70,9 @@ def _boundaries(package: dict[str, Any]) -> dict[str, dict[str, str]]:
             # host name the stored (or cached) URL was built with.
             url = tk.url_for(f"{package['type']}_resource.download", id=package["id"],
                              resource_id=resource["id"], filename=url.rsplit("/", 1)[-1])
+        else:
+            # A link: the portal's own copy, never the other site.
+            url = tk.url_for("elections.boundaries_copy", id=package["name"], resource_id=resource["id"])
         found.setdefault(level, {"url": url, "join": resource.get("join_property") or "code"})
     return found
 

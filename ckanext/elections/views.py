@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 
 import ckan.plugins.toolkit as tk
-from flask import Blueprint, Response
+from flask import Blueprint, Response, send_file
 
+from ckanext.elections import boundaries, http_cache
 from ckanext.elections.csv_export import csv_text
 from ckanext.elections.logic.schema import LEVELS
 from ckanext.elections.utils import user_context
@@ -33,6 +34,28 @@ def _results(id: str, level: str) -> dict:
         tk.abort(404, tk._("Election not found"))
     except tk.ValidationError as refused:
         tk.abort(404, "; ".join(str(m) for m in refused.error_dict.get("level", [])) or tk._("Unknown level"))
+
+
+@elections.route("/election/<id>/boundaries/<resource_id>.geojson")
+def boundaries_copy(id: str, resource_id: str) -> Response:
+    """The portal's copy of linked outlines (see ``boundaries``), for those who
+    may read the election."""
+    try:
+        package = tk.get_action("package_show")(user_context(), {"id": id})
+    except (tk.NotAuthorized, tk.ObjectNotFound):
+        tk.abort(404, tk._("Election not found"))
+    resource = next((r for r in package.get("resources", []) if r["id"] == resource_id
+                     and r.get("resource_type") == "boundaries"), None)
+    try:
+        path = boundaries.copy_path(resource_id) if resource is not None else None
+    except ValueError:
+        path = None
+    if path is None or not path.is_file():
+        tk.abort(404, tk._("These outlines have not been copied to the portal yet"))
+    response = send_file(path, mimetype="application/geo+json", max_age=60, conditional=True)
+    response.headers["Cache-Control"] = http_cache.cache_control(
+        personal=bool(package.get("private")) or http_cache.personal_request())
+    return response
 
 
 @elections.route("/election/<id>/results/<level>.json")

@@ -152,6 +152,18 @@ class TestDemo:
         assert 0 < answer["progress"]["counted"] < 120
         assert {r.get("resource_type") for r in regionales["resources"]} >= {"boundaries", "reference", "turnout"}
 
+    def test_the_demo_compares_with_the_previous_night_and_shares_a_council(self):
+        (regionales, _) = demo_portal.load(lambda message: None)
+
+        answer = helpers.call_action("elections_results_show", id=regionales, level="territory")
+        council = helpers.call_action("elections_results_show", id="municipales-2026-t2-villeneuve",
+                                      level="territory")
+
+        assert answer["previous_election"]["name"] == "regionales-2021-t1-villeneuve"
+        assert answer["areas"][0]["previous"]["participation"] is not None
+        assert council["areas"][0]["outcome"] == "seats"
+        assert sum(c["seats"] for c in council["areas"][0]["candidates"]) == demo.MUNICIPAL_SEATS
+
     def test_turnout_rolls_up_to_cantons_and_territory(self):
         (name, _) = demo_portal.load(lambda message: None)
 

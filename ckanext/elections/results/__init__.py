@@ -1,6 +1,6 @@
 """Domain core of ckanext-elections: read, check and aggregate results.
 
-Pure Python (standard library, plus openpyxl for XLSX): nothing here knows
+Pure Python (standard library only; XLSX files are read by ``xlsx``): nothing here knows
 about CKAN, so it can be tested and reused alone. Typical use::
 
     result = import_results(path_or_binary_file)       # or ImportRejected

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from .checks import check_area
+from .fields import MAX_COUNT
 from .messages import N_, TEMPLATES, ProblemCollector
 from .model import STORED_COUNTS, AreaResult, Candidate, Level
 
 __all__ = ["MAX_COUNT", "PushedArea", "check_push"]
 
-MAX_COUNT = 2**31 - 1  # the DataStore's int columns
 MAX_CODE = 200
 
 TEMPLATES.update({
