@@ -186,7 +186,19 @@ def resource_file(resource_id: str) -> Iterator[str]:
     """A local path to the content of a resource (uploaded or linked)."""
     resource = tk.get_action("resource_show")({"ignore_auth": True}, {"id": resource_id})
     if resource.get("url_type") == "upload":
-        yield uploader.get_resource_uploader(resource).get_path(resource["id"])
+        upload = uploader.get_resource_uploader(resource)
+        storage = getattr(upload, "storage", None)
+        if storage is None:  # under ckan.storage_path
+            yield upload.get_path(resource["id"])
+            return
+        # A file storage (CKAN 2.12, ckan.files.storage.*): get_path is a
+        # location in the storage, which may not be on this disk.
+        from ckan.lib import files
+        with tempfile.NamedTemporaryFile() as copy:
+            for chunk in storage.stream(files.FileData(files.Location(upload.get_path(resource["id"])))):
+                copy.write(chunk)
+            copy.flush()
+            yield copy.name
         return
     with tempfile.NamedTemporaryFile(suffix=os.path.basename(resource["url"])[-20:]) as copy:
         fetch(resource["url"], copy, max_bytes=import_limits().max_bytes)
