@@ -51,6 +51,15 @@ def derived_ini(**options: str) -> Iterator[pathlib.Path]:
         yield path
 
 
+def redis_url(ini: pathlib.Path) -> str:
+    """The ini's Redis, with the short timeouts the portal's web processes
+    have (deploy/supervisord.conf.in)."""
+    parser = configparser.RawConfigParser()
+    parser.read(ini)
+    url = parser.get("app:main", "ckan.redis.url", fallback="redis://127.0.0.1:56379/1")
+    return f"{url}?socket_timeout=0.05&socket_connect_timeout=0.05"
+
+
 @contextmanager
 def live_ckan(ini: pathlib.Path) -> Iterator[str]:
     """Serve CKAN with ``ini`` on LIVE_URL until the block ends."""
@@ -61,7 +70,7 @@ def live_ckan(ini: pathlib.Path) -> Iterator[str]:
             "--bind", f"127.0.0.1:{LIVE_PORT}", "--workers", "1",
             "--threads", "4", "--worker-class", "gthread", "wsgi:application",
         ],
-        env={**os.environ, "CKAN_INI": str(ini)},
+        env={**os.environ, "CKAN_INI": str(ini), "CKAN_REDIS_URL": redis_url(ini)},
         stdout=log,
         stderr=subprocess.STDOUT,
     )

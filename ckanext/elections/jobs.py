@@ -400,11 +400,26 @@ def _uploaded(resource: model.Resource) -> bool:
 
 def _enqueue_queued(session: Any) -> None:
     session.info.pop(_NOTED, None)
+    unqueued = []
     for record_id, resource_id in session.info.pop(_QUEUED, []):
         try:
             tk.enqueue_job(import_resource_job, [record_id], title=f"elections import {resource_id}")
         except Exception:  # the commit happened: it must not look failed
             log.exception("Cannot queue the import of resource %s (import %s)", resource_id, record_id)
+            unqueued.append(record_id)
+    if unqueued:
+        _say_unqueued(unqueued)
+
+
+def _say_unqueued(record_ids: list[str]) -> None:
+    """The file is saved but its import could not be queued (the job queue,
+    Redis, is down or hung): the record says so, rather than "pending" for
+    ever, in a transaction of its own (the request's is over)."""
+    message = tk._("The file is saved, but its import could not be queued (the job queue does not answer): "
+                   "upload it again later, or run ckan elections import")
+    with model.meta.engine.begin() as connection:
+        connection.execute(ElectionImport.__table__.update().where(ElectionImport.id.in_(record_ids)).values(
+            status="error", message=message, finished=utcnow()))
 
 
 def _forget(session: Any, transaction: Any) -> None:
