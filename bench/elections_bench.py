@@ -29,7 +29,9 @@ import requests
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 INI = pathlib.Path(os.environ.get("BENCH_INI") or ROOT / "ckan.ini")
-URL = os.environ.get("BENCH_URL", "http://127.0.0.1:5000")
+# CKAN itself, behind nginx: the benchmarks compare CKAN's work, not the
+# proxy's cache (bench/night.py measures that).
+URL = os.environ.get("BENCH_URL", "http://127.0.0.1:5081")
 DATA = pathlib.Path(os.environ.get("ELECTIONS_DATA_DIR") or ROOT.parent / "shared" / "data" / "elections")
 FRANCE = DATA / "results/bureau/2017-presidentielle-t1_france.csv.gz"
 STRASBOURG = DATA / "results/bureau/2017-presidentielle-t1_strasbourg.csv"
@@ -182,6 +184,37 @@ def bench_api(requests_count: int) -> None:
     print(f"  elections_results_show:               {ours_ms:7.1f} ms  (target < 30 ms)")
     print(f"  datastore_search pages + aggregation: {base_ms:7.1f} ms  (baseline; counts only, no votes)")
     print(f"  speed-up: {base_ms / ours_ms:.1f}x  (target >= 10x)")
+    bench_outcomes(requests_count)
+
+
+def bench_outcomes(rounds: int) -> None:
+    """What the rules (outcomes, seats, nuances) cost an answer computed
+    afresh (the answer cache bypassed), against the same answer with the
+    decisions left out, in this process."""
+    with ckan_app():
+        from unittest import mock
+
+        from ckan import model
+
+        from ckanext.elections import answers
+
+        package = model.Package.get("bench-strasbourg-2017-t1")
+
+        def once(level: str) -> float:
+            started = time.perf_counter()
+            answers.results(package, level)
+            return (time.perf_counter() - started) * 1000
+
+        for level in ("territory", "canton", "bureau"):
+            once(level)  # warm up
+            samples: dict[bool, list[float]] = {True: [], False: []}
+            for _ in range(rounds):  # interleaved, so that load on the machine weighs on both
+                samples[True].append(once(level))
+                with mock.patch.object(answers, "_decide", return_value=None):
+                    samples[False].append(once(level))
+            with_rules, without = statistics.median(samples[True]), statistics.median(samples[False])
+            print(f"  {level:9} answer computed afresh: {with_rules:6.2f} ms with outcomes and seats, "
+                  f"{without:6.2f} ms without (baseline): ratio {with_rules / without:.2f}x")
 
 
 # -- push ----------------------------------------------------------------------
