@@ -20,7 +20,7 @@ up:  ## install what is missing, start the portal with the demo election
 
 test:  ## start the services and run the whole test suite
 	@scripts/install.sh
-	@scripts/services.sh start test
+	@scripts/services.sh start base
 	@scripts/site.sh test
 	@scripts/test.sh $(PYTEST_ARGS)
 

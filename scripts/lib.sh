@@ -25,9 +25,6 @@ SOLR_CORES=ckan,ckan_test
 PORTAL_PORT=5000
 WEB_PORT_FIRST=5081
 WEB=${WEB:-1}
-# nginx in front of the CKAN that the tests start (tests/live.py, port 5001).
-TEST_PROXY_PORT=${ELECTIONS_TEST_PROXY_PORT:-5008}
-TEST_LIVE_PORT=${ELECTIONS_TEST_LIVE_PORT:-5001}
 
 PORTAL_INI=$ROOT/ckan.ini
 TEST_INI=${TEST_INI:-$ROOT/test.ini}

@@ -4,9 +4,8 @@
 # front of them. All on 127.0.0.1, all state in .state/, all logs in
 # .state/logs/. supervisord restarts whatever stops unexpectedly.
 #
-#   scripts/services.sh start [base|portal|test]   base: PostgreSQL, Redis, Solr
+#   scripts/services.sh start [base|portal]        base: PostgreSQL, Redis, Solr
 #                                                 portal: base + web, worker, nginx
-#                                                 test: base + the tests' nginx
 #   scripts/services.sh stop                      stop everything
 #   scripts/services.sh status                    what runs
 #   scripts/services.sh logs NAME                 follow a program's log
@@ -31,6 +30,12 @@ render() { # render TEMPLATE OUTPUT: fill in the ${NAMES} that the template uses
 
 render_configs() {
     local pg; pg=$(pg_dir)
+    # The portal's web and worker run the CKAN release that `start portal`
+    # was last given (the default one, .venv, until then): `make test
+    # CKAN=2.12` renders this file too, and must neither repoint nor stop
+    # (supervisorctl update) a portal on 2.11.
+    local VENV=$ROOT/.venv
+    [ ! -f "$STATE/portal-venv" ] || VENV=$(cat "$STATE/portal-venv")
     export ROOT STATE LOGS VENV PG_BIN PG_PORT REDIS_PORT SOLR_PORT SOLR_CORES PORTAL_INI WEB WEB_PORT_FIRST
     export PG_DATA=$pg/data PG_SOCKET=$pg/socket
     export IDENTIFIER="ckanext-elections:$ROOT"
@@ -45,22 +50,13 @@ render_configs() {
     fi
     render "$ROOT/deploy/supervisord.conf.in" "$SUPERVISOR_CONF"
     export MAX_BODY=210m
-    local name
-    for name in portal test; do
-        export NAME=$name
-        if [ "$name" = portal ]; then
-            export LISTEN=127.0.0.1:$PORTAL_PORT WEBASSETS=$STATE/storage/webassets
-            UPSTREAM_SERVERS=$(for ((i = 0; i < WEB; i++)); do
-                printf '        server 127.0.0.1:%s max_fails=0;\n' $((WEB_PORT_FIRST + i)); done)
-        else
-            export LISTEN=127.0.0.1:$TEST_PROXY_PORT WEBASSETS=$STATE/storage-test/webassets
-            UPSTREAM_SERVERS=$(printf '        server 127.0.0.1:%s max_fails=0;\n' "$TEST_LIVE_PORT")
-        fi
-        export UPSTREAM_SERVERS USAGE_LOG=""
-        render "$ROOT/deploy/nginx.conf.in" "$STATE/nginx/$name.conf"
-        render "$ROOT/deploy/nginx-microcache.conf.in" "$STATE/nginx/microcache-$name.conf"
-        mkdir -p "$STATE/nginx/$name-tmp" "$STATE/nginx/$name-cache"
-    done
+    export NAME=portal LISTEN=127.0.0.1:$PORTAL_PORT WEBASSETS=$STATE/storage/webassets USAGE_LOG=""
+    UPSTREAM_SERVERS=$(for ((i = 0; i < WEB; i++)); do
+        printf '        server 127.0.0.1:%s max_fails=0;\n' $((WEB_PORT_FIRST + i)); done)
+    export UPSTREAM_SERVERS
+    render "$ROOT/deploy/nginx.conf.in" "$STATE/nginx/portal.conf"
+    render "$ROOT/deploy/nginx-microcache.conf.in" "$STATE/nginx/microcache-portal.conf"
+    mkdir -p "$STATE/nginx/portal-tmp" "$STATE/nginx/portal-cache"
 }
 
 prepare_postgres() {
@@ -178,9 +174,8 @@ check_nginx_port() { # check_nginx_port PORT PROGRAM: free, or already ours
 cmd_start() {
     case "${1:-portal}" in
         base) start_base ;;
-        portal) start_base; start_portal ;;
-        test) start_base; check_nginx_port "$TEST_PROXY_PORT" nginx-test; start_programs nginx-test ;;
-        *) die "start what? base, portal or test" ;;
+        portal) mkdir -p "$STATE"; echo "$VENV" >"$STATE/portal-venv"; start_base; start_portal ;;
+        *) die "start what? base or portal" ;;
     esac
 }
 

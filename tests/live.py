@@ -61,13 +61,14 @@ def redis_url(ini: pathlib.Path) -> str:
 
 
 @contextmanager
-def live_ckan(ini: pathlib.Path) -> Iterator[str]:
-    """Serve CKAN with ``ini`` on LIVE_URL until the block ends."""
+def live_ckan(ini: pathlib.Path, port: int = LIVE_PORT) -> Iterator[str]:
+    """Serve CKAN with ``ini`` on ``port`` (LIVE_URL's) until the block ends."""
+    url = f"http://127.0.0.1:{port}"
     log = open(ROOT / ".state" / "logs" / "test-live-web.log", "ab")
     process = subprocess.Popen(
         [
             str(BIN / "gunicorn"), "--chdir", str(ROOT / "deploy"),
-            "--bind", f"127.0.0.1:{LIVE_PORT}", "--workers", "1",
+            "--bind", f"127.0.0.1:{port}", "--workers", "1",
             "--threads", "4", "--worker-class", "gthread", "wsgi:application",
         ],
         env={**os.environ, "CKAN_INI": str(ini), "CKAN_REDIS_URL": redis_url(ini)},
@@ -80,13 +81,13 @@ def live_ckan(ini: pathlib.Path) -> Iterator[str]:
             if process.poll() is not None:
                 raise RuntimeError(f"CKAN test server stopped, see {log.name}")
             try:
-                requests.get(f"{LIVE_URL}/api/3/action/status_show", timeout=2).raise_for_status()
+                requests.get(f"{url}/api/3/action/status_show", timeout=2).raise_for_status()
                 break
             except requests.RequestException:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.3)
-        yield LIVE_URL
+        yield url
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -105,3 +106,51 @@ def run_jobs(ini: pathlib.Path, timeout: float = 120) -> str:
     if result.returncode:
         raise RuntimeError(f"ckan jobs worker failed ({result.returncode}):\n{output}")
     return output
+
+
+@contextmanager
+def caching_proxy(upstream_port: int, listen_port: int) -> Iterator[str]:
+    """The project's nginx (deploy/nginx.conf.in, rendered as scripts/services.sh
+    does) in front of a live CKAN, until the block ends."""
+    import re
+    import shutil
+
+    with tempfile.TemporaryDirectory() as folder:
+        state = pathlib.Path(folder)
+        (state / "nginx").mkdir()
+        (state / "run").mkdir()
+        values = {
+            "NGINX_USER": "user root;" if os.geteuid() == 0 else "", "STATE": str(state), "LOGS": str(state),
+            "NAME": "proxytest", "LISTEN": f"127.0.0.1:{listen_port}", "MAX_BODY": "210m",
+            "WEBASSETS": str(ROOT / ".state" / "storage-test" / "webassets"), "USAGE_LOG": "",
+            "UPSTREAM_SERVERS": f"        server 127.0.0.1:{upstream_port} max_fails=0;",
+        }
+
+        def render(template: str, target: pathlib.Path) -> None:
+            text = (ROOT / "deploy" / template).read_text(encoding="utf-8")
+            target.write_text(re.sub(r"\$\{([A-Z_]+)\}", lambda m: values[m.group(1)], text), encoding="utf-8")
+
+        render("nginx.conf.in", state / "nginx" / "proxytest.conf")
+        render("nginx-microcache.conf.in", state / "nginx" / "microcache-proxytest.conf")
+        for part in ("proxytest-tmp", "proxytest-cache"):
+            (state / "nginx" / part).mkdir()
+        process = subprocess.Popen([shutil.which("nginx") or "/usr/sbin/nginx", "-c",
+                                    str(state / "nginx" / "proxytest.conf"), "-g", "daemon off;"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        url = f"http://127.0.0.1:{listen_port}"
+        try:
+            deadline = time.monotonic() + 20
+            while True:
+                if process.poll() is not None:
+                    raise RuntimeError(f"nginx stopped: {process.stderr.read().decode()[-500:]}")
+                try:
+                    requests.get(f"{url}/api/3/action/status_show", timeout=2)
+                    break
+                except requests.RequestException:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.2)
+            yield url
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
