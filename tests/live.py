@@ -128,7 +128,8 @@ def caching_proxy(upstream_port: int, listen_port: int) -> Iterator[str]:
 
         def render(template: str, target: pathlib.Path) -> None:
             text = (ROOT / "deploy" / template).read_text(encoding="utf-8")
-            target.write_text(re.sub(r"\$\{([A-Z_]+)\}", lambda m: values[m.group(1)], text), encoding="utf-8")
+            rendered = re.sub(r"\$\{([A-Z_]+)\}", lambda m: values.get(m.group(1), m.group(0)), text)
+            target.write_text(rendered, encoding="utf-8")
 
         render("nginx.conf.in", state / "nginx" / "proxytest.conf")
         render("nginx-microcache.conf.in", state / "nginx" / "microcache-proxytest.conf")

@@ -128,7 +128,7 @@ def test_bureaux_do_not_overlap_and_cover_the_outline(city: demo.DemoCity) -> No
     polygons = [b.polygon for b in city.bureaux]
     tree = shapely.STRtree(polygons)
     left, right = tree.query(polygons, predicate="intersects")
-    pairs = [(int(i), int(j)) for i, j in zip(left, right) if i < j]
+    pairs = [(int(i), int(j)) for i, j in zip(left, right, strict=True) if i < j]
     assert pairs  # neighbours touch
     for i, j in pairs:
         assert polygons[i].intersection(polygons[j]).area < AREA_TOLERANCE, (city.bureaux[i].code, city.bureaux[j].code)
@@ -269,7 +269,7 @@ def test_voting_patterns_are_spatially_coherent(elections: list[demo.DemoElectio
     polygons = [b.polygon for b in city.bureaux]
     tree = shapely.STRtree(polygons)
     left, right = tree.query(polygons, predicate="touches")
-    neighbours = [(int(i), int(j)) for i, j in zip(left, right) if i < j]
+    neighbours = [(int(i), int(j)) for i, j in zip(left, right, strict=True) if i < j]
     results = [regionales.results[b.area_code] for b in city.bureaux]
     for candidate in ("2", "5", "6"):
         share = [r.voix[candidate] / r.exprimes for r in results]

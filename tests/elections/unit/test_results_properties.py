@@ -100,7 +100,7 @@ def test_rollups_preserve_totals_for_any_partition(sample, data):
     result = import_results(encode(large_rows(sample, CANDS), ","))
     cantons = data.draw(st.lists(st.sampled_from("ABCDE"), min_size=len(sample), max_size=len(sample)))
     reference = Reference(
-        ReferenceEntry(area.code, canton=f"67{canton}") for area, canton in zip(result.areas, cantons)
+        ReferenceEntry(area.code, canton=f"67{canton}") for area, canton in zip(result.areas, cantons, strict=True)
     )
     by_canton = aggregate(result, "canton", reference=reference)
     (territory,) = aggregate(result, "territory")
