@@ -50,7 +50,12 @@ render_configs() {
     fi
     render "$ROOT/deploy/supervisord.conf.in" "$SUPERVISOR_CONF"
     export MAX_BODY=210m
-    export NAME=portal LISTEN=127.0.0.1:$PORTAL_PORT WEBASSETS=$STATE/storage/webassets USAGE_LOG=""
+    # The hits nginx answers from its cache go to ckanext-usagestats'
+    # listener (program usagestats-listener), which keys them without
+    # keeping addresses.
+    mkdir -p "$STATE/run/usagestats"
+    export NAME=portal LISTEN=127.0.0.1:$PORTAL_PORT WEBASSETS=$STATE/storage/webassets
+    export USAGE_LOG="access_log syslog:server=unix:$STATE/run/usagestats/portal.sock,nohostname,tag=usagestats elections_usage if=\$elections_from_cache;"
     UPSTREAM_SERVERS=$(for ((i = 0; i < WEB; i++)); do
         printf '        server 127.0.0.1:%s max_fails=0;\n' $((WEB_PORT_FIRST + i)); done)
     export UPSTREAM_SERVERS

@@ -44,15 +44,23 @@ from ckan import model
 from ckanext.elections.utils import utcnow
 from ckanext.usagestats import classify, privacy, store
 
-__all__ = ["CACHED", "ingest_file", "ingest_logs", "ingest_spool", "keyed_line", "raw_line", "spool_dir"]
+__all__ = ["ingest_file", "ingest_logs", "ingest_spool", "keyed_line", "raw_line", "served_from_cache", "spool_dir"]
 
 log = logging.getLogger(__name__)
 
-# What nginx answered without CKAN: anything else reached CKAN, whose
-# middleware counted it (a second guard behind the map of nginx.conf).
-CACHED = frozenset({"HIT", "UPDATING", "STALE"})
 _CHUNK_LINES = 50_000
 _EPOCH = datetime.datetime(1970, 1, 1)
+
+
+def served_from_cache(line: dict[str, Any]) -> bool:
+    """Whether nginx answered without CKAN, whose middleware counted the
+    rest: the same rule as ``$elections_from_cache`` in nginx.conf, a second
+    guard for logs written without it. A STALE answer whose refresh went to
+    CKAN in the background has no upstream status: CKAN counted the refresh."""
+    cache, upstream = line.get("cache"), str(line.get("upstream") or "")
+    if cache in ("HIT", "UPDATING"):
+        return not upstream
+    return cache == "STALE" and upstream.startswith("502")
 
 
 def spool_dir() -> str:
@@ -71,7 +79,7 @@ class Context:
         self.locales = frozenset(config.get("ckan.locales_offered") or []) | {config.get("ckan.locale_default")}
 
     def hit(self, ts: datetime.datetime, visitor: str, bot: bool, line: dict[str, Any]) -> dict[str, Any] | None:
-        if line.get("cache") not in CACHED:
+        if not served_from_cache(line):
             return None
         host = (line.get("host") or "").split(":")[0].lower()
         found = classify.classify_path(str(line.get("method")), str(line.get("uri")), int(line.get("status") or 0),
@@ -93,7 +101,7 @@ def raw_line(context: Context, raw: bytes) -> dict[str, Any] | None:
     """A line of nginx's own log: keyed here, its address forgotten at once."""
     line = json.loads(raw)
     ts = _EPOCH + datetime.timedelta(seconds=float(line["msec"]))
-    if line.get("cache") not in CACHED:
+    if not served_from_cache(line):
         return None
     agent = line.get("agent") or ""
     visitor = privacy.visitor_key(line.pop("address", ""), agent, line.get("language") or "", ts)

@@ -35,7 +35,7 @@ __all__ = ["Spool", "keyed", "listen"]
 log = logging.getLogger(__name__)
 
 _EPOCH = datetime.datetime(1970, 1, 1)
-_KEPT = ("msec", "method", "uri", "status", "cache", "host")
+_KEPT = ("msec", "method", "uri", "status", "cache", "upstream", "host")
 
 
 def keyed(datagram: bytes) -> dict[str, Any] | None:
