@@ -38,8 +38,9 @@ def settled_frame_heights(page):
                       document.documentElement.scrollHeight, document.documentElement.clientHeight]"""
     before = None
     for _ in range(40):
-        outer = page.evaluate("Array.from(document.querySelectorAll('iframe')).map(f => f.getBoundingClientRect().height)")
-        now = [[height, *frame.evaluate(inner)] for height, frame in zip(outer, page.frames[1:])]
+        outer = page.evaluate(
+            "Array.from(document.querySelectorAll('iframe')).map(f => f.getBoundingClientRect().height)")
+        now = [[height, *frame.evaluate(inner)] for height, frame in zip(outer, page.frames[1:], strict=True)]
         if now == before:
             return now
         before = now
@@ -139,7 +140,8 @@ class TestPhone:
         page.locator(".el-leader-name").first.wait_for()
 
         lines = page.locator(".el-leader-name").evaluate_all(
-            "spans => spans.map(s => Math.round(s.getBoundingClientRect().height / parseFloat(getComputedStyle(s).lineHeight)))")
+            "spans => spans.map(s => Math.round(s.getBoundingClientRect().height"
+            " / parseFloat(getComputedStyle(s).lineHeight)))")
         assert max(lines) <= 2, lines
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
 

@@ -84,6 +84,11 @@ this.ckan.module("elections-map", function ($) {
       var level = payload.state.level;
       var source = payload.election.boundaries && payload.election.boundaries[level];
       this.payload = payload;
+      if (this.drilled === undefined) {
+        // Where the page opened: not a drill-down, even if the outlines
+        // arrive after the reader has already drilled down.
+        this.drilled = payload.state.canton;
+      }
       if (!source) {
         this._showNotice(this._("No outlines for this level: see the table of results."));
         return;
@@ -235,10 +240,9 @@ this.ckan.module("elections-map", function ($) {
     /* After a drill-down (or the way back), the new map is brought into
      * view and given the focus, where the button that asked for it was. */
     _drilled: function (canton, area) {
-      var first = this.drilled === undefined;
       this.drilled = canton;
       // With an area chosen (a search, the way back), its figures take the focus.
-      if (first || area || $(document.documentElement).hasClass("is-screen")) {
+      if (area || $(document.documentElement).hasClass("is-screen")) {
         return;
       }
       var block = this.el[0];
