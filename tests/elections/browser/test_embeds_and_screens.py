@@ -40,7 +40,7 @@ def settled_frame_heights(page):
     for _ in range(40):
         outer = page.evaluate(
             "Array.from(document.querySelectorAll('iframe')).map(f => f.getBoundingClientRect().height)")
-        now = [[height, *frame.evaluate(inner)] for height, frame in zip(outer, page.frames[1:], strict=True)]
+        now = [[height, *frame.evaluate(inner)] for height, frame in zip(outer, page.frames[1:], strict=False)]
         if now == before:
             return now
         before = now
