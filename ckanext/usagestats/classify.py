@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import unquote_plus, urlsplit
 
 __all__ = ["API", "api_detail", "api_refs", "classify_path", "embedding_host"]
 
@@ -55,6 +55,16 @@ def embedding_host(referrer: str | None, own_hosts: set[str]) -> str | None:
     return None if host in own_hosts else host[:255]
 
 
+def _refs_of_query(query: str) -> dict[str, str]:
+    """``id`` and ``resource_id`` of a query string (what :func:`api_refs` reads), as parse_qsl reads them."""
+    found = {}
+    for part in query.partition("#")[0].split("&"):
+        name, _eq, value = part.partition("=")
+        if name in ("id", "resource_id") and value:
+            found[name] = unquote_plus(value) if ("%" in value or "+" in value) else value
+    return found
+
+
 def classify_path(method: str, uri: str, status: int, referrer: str | None, own_hosts: set[str],
                   root_path: str = "", locales: frozenset[str] = frozenset()) -> dict[str, Any] | None:
     """A hit of nginx's log as the middleware would record it, or None.
@@ -64,8 +74,7 @@ def classify_path(method: str, uri: str, status: int, referrer: str | None, own_
     """
     if method not in ("GET", "HEAD"):
         return None
-    parts = urlsplit(uri)
-    path = parts.path
+    path, _mark, query = uri.partition("?")
     if root_path and path.startswith(root_path):
         path = path[len(root_path):] or "/"
     locale = _LOCALE.match(path)
@@ -74,7 +83,7 @@ def classify_path(method: str, uri: str, status: int, referrer: str | None, own_
     api = API.match(path)
     if api:
         action = api.group(1)
-        package, resource = api_refs(action, dict(parse_qsl(parts.query)))
+        package, resource = api_refs(action, _refs_of_query(query))
         return {"kind": "api", "detail": api_detail(action, False, status), "p": package, "r": resource}
     if status >= 400:
         return None

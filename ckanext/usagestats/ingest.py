@@ -77,9 +77,23 @@ class Context:
         self.own_hosts = {(site.hostname or "").lower()}
         self.root_path = re.sub(r"/?\{\{LANG\}\}", "", config.get("ckan.root_path") or "").rstrip("/")
         self.locales = frozenset(config.get("ckan.locales_offered") or []) | {config.get("ckan.locale_default")}
+        self.count_visitors = bool(config.get("ckanext.usagestats.count_visitors"))
+        self.is_bot = privacy.bot_detector()
+        self._salts: dict[datetime.date, bytes] = {}
 
-    def hit(self, ts: datetime.datetime, visitor: str, bot: bool, line: dict[str, Any]) -> dict[str, Any] | None:
-        if not served_from_cache(line):
+    def visitor(self, address: str, agent: str, language: str, ts: datetime.datetime) -> str:
+        """:func:`privacy.visitor_key`, with the configuration and the salts read once per batch."""
+        if not self.count_visitors:
+            return privacy.visitor_key(address, agent, language, ts)
+        day = ts.date()
+        salt = self._salts.get(day)
+        if salt is None:
+            salt = self._salts[day] = privacy.daily_salt(day)
+        return privacy.hash_key(salt, address, agent, language)
+
+    def hit(self, ts: datetime.datetime, visitor: str, bot: bool, line: dict[str, Any],
+            checked: bool = False) -> dict[str, Any] | None:
+        if not checked and not served_from_cache(line):
             return None
         host = (line.get("host") or "").split(":")[0].lower()
         found = classify.classify_path(str(line.get("method")), str(line.get("uri")), int(line.get("status") or 0),
@@ -100,12 +114,12 @@ def keyed_line(context: Context, raw: bytes) -> dict[str, Any] | None:
 def raw_line(context: Context, raw: bytes) -> dict[str, Any] | None:
     """A line of nginx's own log: keyed here, its address forgotten at once."""
     line = json.loads(raw)
-    ts = _EPOCH + datetime.timedelta(seconds=float(line["msec"]))
     if not served_from_cache(line):
         return None
+    ts = _EPOCH + datetime.timedelta(seconds=float(line["msec"]))
     agent = line.get("agent") or ""
-    visitor = privacy.visitor_key(line.pop("address", ""), agent, line.get("language") or "", ts)
-    return context.hit(ts, visitor, privacy.is_bot(agent), line)
+    visitor = context.visitor(line.pop("address", ""), agent, line.get("language") or "", ts)
+    return context.hit(ts, visitor, context.is_bot(agent), line, checked=True)
 
 
 def _identity(path: str) -> str:

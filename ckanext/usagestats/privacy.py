@@ -28,13 +28,14 @@ import secrets
 import threading
 import uuid
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import ckan.plugins.toolkit as tk
 
 from ckanext.usagestats import redisio
 
-__all__ = ["client_address", "daily_salt", "forget_salts", "is_bot", "normalise_terms", "timezone", "visitor_key"]
+__all__ = ["bot_detector", "client_address", "daily_salt", "forget_salts", "hash_key", "is_bot",
+           "normalise_terms", "timezone", "visitor_key"]
 
 _SALT_TTL = 2 * 24 * 3600
 # The salts of the last days this process used: today's, and yesterday's
@@ -75,7 +76,12 @@ def visitor_key(address: str, user_agent: str, language: str, now: datetime.date
     if not tk.config.get("ckanext.usagestats.count_visitors"):
         # Every hit its own visitor (and a unique key for tracking_raw's primary key).
         return uuid.uuid4().hex
-    digest = hashlib.sha256(daily_salt(now.date()))
+    return hash_key(daily_salt(now.date()), address, user_agent, language)
+
+
+def hash_key(salt: bytes, address: str, user_agent: str, language: str) -> str:
+    """The visitor key, given the day's salt."""
+    digest = hashlib.sha256(salt)
     digest.update("\x1f".join((address, user_agent, language)).encode("utf-8", "replace"))
     return digest.hexdigest()[:32]
 
@@ -107,12 +113,24 @@ def _bot_pattern(fragments: tuple[str, ...]) -> re.Pattern[str] | None:
 
 
 def is_bot(user_agent: str) -> bool:
+    return bot_detector()(user_agent)
+
+
+def bot_detector() -> Callable[[str], bool]:
+    """Whether a user agent is a bot's, by the configuration of now (read once, for batches)."""
     if not tk.config.get("ckanext.usagestats.exclude_bots"):
-        return False
-    if not user_agent:
-        return True  # browsers and HTTP libraries all send one
+        return _never
     pattern = _bot_pattern(tuple(tk.config.get("ckanext.usagestats.bot_user_agents") or ()))
-    return bool(pattern and pattern.search(user_agent.lower()))
+    search = pattern.search if pattern else _never
+
+    def detect(user_agent: str) -> bool:
+        # No user agent: browsers and HTTP libraries all send one.
+        return not user_agent or bool(search(user_agent.lower()))
+    return detect
+
+
+def _never(_value: str) -> bool:
+    return False
 
 
 _SPACES = re.compile(r"\s+")

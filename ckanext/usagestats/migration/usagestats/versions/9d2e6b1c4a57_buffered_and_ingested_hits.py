@@ -37,7 +37,8 @@ def upgrade():
     # The datasets panels read one row per (day, kind, dataset): an index
     # that holds them, and only them, read without touching the table.
     op.execute(
-        "CREATE INDEX usagestats_day_datasets ON usagestats_day (day, package_id) INCLUDE (kind, hits, visitors) "
+        "CREATE INDEX usagestats_day_datasets ON usagestats_day (day, package_id) "
+        "INCLUDE (kind, owner_org, hits, visitors) "
         "WHERE resource_id = '*' AND detail = '*' AND owner_org <> '*' AND package_id NOT IN ('', '*')")
 
 
