@@ -52,7 +52,7 @@ from sqlalchemy import (
 )
 
 __all__ = ["Event", "DayRollup", "HourRollup", "MinuteRollup", "TrackedUrl", "RollupState", "Dropped",
-           "IngestState", "ALL", "KINDS", "BOT_PREFIX"]
+           "IngestState", "ALL", "BOT_PREFIX"]
 
 ALL = "*"  # the value of a rollup column that was aggregated away
 
@@ -64,7 +64,7 @@ class Event(DomainObject, BaseModel):  # type: ignore[misc]
 
     id = Column(BigInteger, primary_key=True, autoincrement=True)
     ts = Column(DateTime, nullable=False)  # UTC
-    kind = Column(Unicode(16), nullable=False)  # api, download, embed, search, search0, page, resource
+    kind = Column(Unicode(16), nullable=False)  # api, download, embed, search, search0
     visitor = Column(Unicode(32), nullable=False)
     bot = Column(Boolean, nullable=False, default=False)
     package_id = Column(UnicodeText)
@@ -81,7 +81,7 @@ class DayRollup(DomainObject, BaseModel):  # type: ignore[misc]
     __tablename__ = "usagestats_day"
 
     day = Column(Date, primary_key=True)
-    kind = Column(Unicode(16), primary_key=True)
+    kind = Column(Unicode(16), primary_key=True)  # view, download, api, embed, search, search0, bot
     owner_org = Column(UnicodeText, primary_key=True)
     package_id = Column(UnicodeText, primary_key=True)
     resource_id = Column(UnicodeText, primary_key=True)
@@ -152,8 +152,5 @@ class IngestState(DomainObject, BaseModel):  # type: ignore[misc]
     done = Column(Boolean, nullable=False, default=False)
     updated = Column(DateTime, nullable=False)
 
-
-# Kinds as stored in the rollups.
-KINDS = ("view", "download", "api", "embed", "search", "search0", "bot")
 # The prefix of a bot's visitor key in tracking_raw.
 BOT_PREFIX = "bot-"

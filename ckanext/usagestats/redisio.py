@@ -25,7 +25,7 @@ from typing import TypeVar
 import ckan.plugins.toolkit as tk
 import redis
 
-__all__ = ["Unavailable", "available", "call", "client", "key", "reset"]
+__all__ = ["Unavailable", "call", "client", "key", "reset"]
 
 T = TypeVar("T")
 
@@ -69,10 +69,6 @@ def call(operation: Callable[[redis.Redis], T]) -> T:
     except (redis.RedisError, OSError) as error:
         _down_until = time.monotonic() + int(tk.config.get("ckanext.usagestats.redis_backoff"))
         raise Unavailable(str(error)) from error
-
-
-def available() -> bool:
-    return time.monotonic() >= _down_until
 
 
 def reset() -> None:

@@ -180,3 +180,24 @@ class TestIngestion:
         ingest.ingest_spool(str(tmp_path))
 
         assert [tuple(e)[:6] for e in events()] == by_ckan
+
+
+@pytest.mark.ckan_config("ckanext.usagestats.rollup_interval", 0)
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+def test_the_command_ingests_a_log_the_buffer_and_the_spool(cli, tmp_path, ckan_config, monkeypatch):
+    from ckan.cli.cli import ckan
+
+    dataset = factories.Dataset(owner_org=factories.Organization()["id"])
+    monkeypatch.setitem(ckan_config, "ckanext.usagestats.spool_dir", str(tmp_path / "spool"))
+    os.makedirs(tmp_path / "spool")
+    spool(tmp_path / "spool", [nginx_line(f"/api/3/action/package_show?id={dataset['name']}")])
+    log = tmp_path / "usage.json.1"
+    log.write_text(json.dumps(nginx_line(f"/election/{dataset['name']}/results/canton.csv")) + "\n")
+    buffer.push([{"ts": utcnow(), "kind": "api", "visitor": "v", "p": dataset["id"], "detail": "x|anon|200"}])
+
+    result = cli.invoke(ckan, ["usagestats", "ingest", "--log", str(log)])
+
+    assert result.exit_code == 0, result.output
+    assert "Ingested 1 buffered hits, 1 from the listener's spool and 1 from nginx log files" in result.output
+    assert sorted((e.kind, e.cached) for e in events()) == [("api", False), ("api", True), ("download", True)]
+    assert not log.exists() and not list((tmp_path / "spool").iterdir())
