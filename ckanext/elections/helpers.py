@@ -7,18 +7,27 @@ templates to the JavaScript modules (``data-module-vocabulary``).
 """
 from __future__ import annotations
 
+import functools
+import json
+import os
 from typing import Any
 
+import ckan
 import ckan.plugins.toolkit as tk
 from ckan import model
+from ckan.lib import i18n, webassets_tools
+from webassets import Bundle
+from webassets.env import RegisterError
 
 from ckanext.elections.results import model as vocabulary
 from ckanext.elections.results.messages import N_
 from ckanext.elections.utils import user_context
 
 __all__ = [
+    "elections_embed_base",
     "elections_embed_views",
     "elections_import_outcome",
+    "elections_js_translations",
     "elections_kind_choices",
     "elections_level_choices",
     "elections_live_results_url",
@@ -131,3 +140,54 @@ def humanize_entity_type(next_helper: Any, entity_type: str, object_type: str, p
     if entity_type == "package" and object_type == "election" and purpose in _ELECTION_WORDING:
         return tk._(_ELECTION_WORDING[purpose])
     return next_helper(entity_type, object_type, purpose)
+
+
+# The views' own start: CKAN's files that ckan.module needs, not base/main.
+_EMBED_BASE = "ckanext-elections/embed-base"
+_EMBED_BASE_FILES = (
+    "vendor/jquery.js", "vendor/jed.js",
+    "javascript/plugins/jquery.inherit.js", "javascript/plugins/jquery.proxy-all.js",
+    "javascript/sandbox.js", "javascript/module.js", "javascript/pubsub.js", "javascript/i18n.js",
+)
+
+
+def elections_embed_base() -> str:
+    """The webassets bundle the election views start from, registered on
+    first use: jQuery, Jed, the sandbox, modules, pub/sub and i18n, from
+    the files CKAN installed (not copied), without the rest of CKAN's
+    ``base/main`` (moment, select2, Bootstrap, htmx and their stylesheets),
+    which an embed never uses. ``elections-boot.js`` (in the ``live``
+    bundle) does what CKAN's main.js would.
+
+    ``{% asset h.elections_embed_base() %}`` in a template.
+    """
+    if not webassets_tools.is_registered(_EMBED_BASE):
+        public = tk.config.get("ckan.base_public_folder") or "public"
+        base = os.path.join(os.path.dirname(ckan.__file__), public, "base")
+        bundle = Bundle(*(os.path.join(base, name) for name in _EMBED_BASE_FILES), filters="rjsmin",
+                        output="ckanext-elections/%(version)s_embed_base.js")
+        try:
+            webassets_tools.env.register(_EMBED_BASE, bundle)
+        except RegisterError:
+            pass  # another thread was first
+    return _EMBED_BASE
+
+
+def elections_js_translations() -> dict[str, Any]:
+    """The JavaScript catalogue of the page's language, as ``/api/i18n/<lang>``
+    serves it: the election views carry it in the page, so that their modules
+    start without asking for it."""
+    path = os.path.join(i18n.get_js_translations_dir(), f"{tk.h.lang()}.js")
+    try:
+        return _catalogue(path, os.stat(path).st_mtime)
+    except OSError:
+        return {}
+
+
+@functools.lru_cache(maxsize=16)
+def _catalogue(path: str, mtime: float) -> dict[str, Any]:
+    try:
+        with open(path, encoding="utf-8") as catalogue:
+            return json.load(catalogue)
+    except (OSError, ValueError):
+        return {}

@@ -46,6 +46,7 @@ def template_variables(package: dict[str, Any], settings: dict[str, Any], *, wit
         "elections_night": elections,
         "elections_initial": initial,
         "elections_api": tk.url_for("api.action", ver=3, logic_function="elections_results_show"),
+        "elections_turnout_api": tk.url_for("api.action", ver=3, logic_function="elections_turnout_show"),
         "elections_dataset_url": tk.url_for(f"{package['type']}.read", id=package["name"], qualified=True),
     }
 

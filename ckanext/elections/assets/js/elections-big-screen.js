@@ -1,7 +1,8 @@
 /* Big screen, for a city hall's TV: the whole window (fullscreen when the
  * browser allows it), no controls, and the screens of the page taking turns
- * (elements with data-screen="leaders|map|participation"), then the same
- * for the other election of the night.
+ * (elements with data-screen="leaders|map|seats|participation"), then the
+ * same for the other election of the night. A screen with nothing to show
+ * (no seats shared in this election) is passed over.
  *
  * Usage, inside an element with data-module="elections-live" (the button
  * of the live results view; a page opened with ?screen=1, or a view with
@@ -9,13 +10,13 @@
  *
  *   <button type="button" data-module="elections-big-screen" aria-pressed="false">Big screen</button>
  *
- * The embed URL sets the turns: ?screens=leaders,map,participation,sibling
+ * The embed URL sets the turns: ?screens=leaders,map,seats,participation,sibling
  * (the order; "sibling" adds the other election) and ?every=15 (seconds).
  */
 this.ckan.module("elections-big-screen", function ($) {
   "use strict";
 
-  var SCREENS = ["leaders", "map", "participation", "sibling"];
+  var SCREENS = ["leaders", "map", "seats", "participation", "sibling"];
 
   return {
     options: {
@@ -39,7 +40,24 @@ this.ckan.module("elections-big-screen", function ($) {
       this.payload = payload;
       if (first && $(document.documentElement).hasClass("is-screen")) {
         this._start();
+      } else if (this.timer && !payload.loading) {
+        // Once every module has drawn these results.
+        window.clearTimeout(this.check);
+        this.check = window.setTimeout(this._onCheck, 0);
       }
+    },
+
+    /* The election now shown may have nothing for this screen. */
+    _onCheck: function () {
+      if (this.timer && this._empty(this.turns[this.turn])) {
+        this._next();
+      }
+    },
+
+    /* A screen whose module has nothing to show (it hides itself). */
+    _empty: function (turn) {
+      var screens = $(".elections [data-screen=" + turn.screen + "]");
+      return turn.screen !== "" && screens.length > 0 && screens.filter(":not(.is-empty)").length === 0;
     },
 
     _onClick: function (event) {
@@ -99,8 +117,15 @@ this.ckan.module("elections-big-screen", function ($) {
 
     _next: function () {
       window.clearTimeout(this.timer);
-      this.turn = (this.turn + 1) % this.turns.length;
-      var turn = this.turns[this.turn];
+      var turn;
+      for (var tries = 0; tries < this.turns.length; tries += 1) {
+        this.turn = (this.turn + 1) % this.turns.length;
+        turn = this.turns[this.turn];
+        // Another election's screens are judged once its results are in.
+        if (turn.election !== this.payload.state.election || !this._empty(turn)) {
+          break;
+        }
+      }
       if (turn.election !== this.payload.state.election) {
         this.sandbox.publish("elections:select", {election: turn.election, area: "", candidate: "", canton: ""});
       }

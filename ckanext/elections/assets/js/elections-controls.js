@@ -79,26 +79,55 @@ this.ckan.module("elections-controls", function ($) {
         : "");
 
       if (this.mode) {
-        this.mode.val(state.mode);
+        this._compare(payload);
         this._candidates(payload);
-        this.candidate.prop("hidden", state.mode !== "candidate").val(state.candidate);
+        this.mode.val(this.mode.find("option[value=" + state.mode + "]").length ? state.mode : "leader");
+        this.candidate.prop("hidden", this.mode.val() !== "candidate").val(state.candidate);
       }
     },
 
+    /* "Compared with <the previous election>", where it is public. */
+    _compare: function (payload) {
+      var previous = payload.territory && payload.territory.previous_election;
+      var title = previous && previous.published ? previous.title : "";
+      if (title === this.compareTitle) {
+        return;
+      }
+      this.compareTitle = title;
+      this.mode.find("optgroup").remove();
+      if (title) {
+        this.mode.append($("<optgroup>", {label: this._("Compared with %(election)s", {election: title})}).append(
+          $("<option>", {value: "participation_change", text: this._("Participation (points)")}),
+          $("<option>", {value: "leader_change", text: this._("Change of leader")})));
+      }
+    },
+
+    /* The candidates, grouped by the area they stand in where areas have
+     * their own (a canton's binômes). */
     _candidates: function (payload) {
-      var whole = payload.territory && payload.territory.areas && payload.territory.areas[0];
-      var candidates = whole ? whole.candidates : [];
+      var candidates = this.sandbox.electionsMapScale.candidates(payload);
       var key = candidates.map(function (c) { return c.id; }).sort().join("|");
       if (key === this.candidateKey) {
         return;
       }
       this.candidateKey = key;
-      var select = this.candidate.empty();
       var render = this.sandbox.elections();
-      $.each(candidates.slice().sort(function (a, b) { return String(a.name).localeCompare(String(b.name)); }),
-        function (i, candidate) {
-          select.append($("<option>", {value: candidate.id, text: render.candidateLabel(candidate)}));
-        });
+      var names = {};
+      $.each([payload.areas, payload.canton], function (i, answer) {
+        $.each((answer && answer.areas) || [], function (j, area) { names[area.code] = area.name || area.code; });
+      });
+      var select = this.candidate.empty();
+      var groups = {};
+      $.each(candidates.slice().sort(function (a, b) {
+        return String(a.area || "").localeCompare(String(b.area || "")) || String(a.name).localeCompare(String(b.name));
+      }), function (i, candidate) {
+        var parent = select;
+        if (candidate.area) {
+          parent = groups[candidate.area] = groups[candidate.area] ||
+            $("<optgroup>", {label: names[candidate.area] || candidate.area}).appendTo(select);
+        }
+        parent.append($("<option>", {value: candidate.id, text: render.candidateLabel(candidate)}));
+      });
     },
 
     _onLevel: function (event) {

@@ -96,8 +96,10 @@ this.ckan.module("elections-detail", function ($) {
       $.each(answers, function (i, answer) {
         area = area || $.grep(answer ? answer.areas : [], function (a) { return a.code === code; })[0];
       });
+      var render = this.sandbox.elections();
       if (area) {
-        this.sandbox.electionsExport.barsPng(area.name || area.code, area.candidates, this.sandbox.elections(),
+        var entries = area.nuances ? $.map(area.nuances, $.proxy(render.nuance, render)) : area.candidates;
+        this.sandbox.electionsExport.barsPng(area.name || area.code, entries, render,
                                              [payload.state.election, area.code].join("-") + ".png");
       }
     },
@@ -119,12 +121,24 @@ this.ckan.module("elections-detail", function ($) {
                                       text: this._("Close"), "aria-label": this._("Close the panel of %(name)s",
                                                                                   {name: area.name || area.code})}));
       }
-      card.append(heading, $("<p>", {"class": "el-card-status", text: this._counted(area)}));
+      card.append(heading, $("<p>", {"class": "el-card-status"}).append(
+        $("<span>", {text: this._counted(area)}), " ", render.outcome(area)));
       if (area.votants) {
-        card.append(this._figures(area), render.bars(area.candidates, this._("Votes by candidate")),
+        var label = this._("Votes by candidate");
+        var previous = payload.territory && payload.territory.previous_election;
+        var since = render.since(payload);
+        card.append(
+          area.nuances
+            ? [this._nuanceNote(payload), render.nuanceBars(area.nuances, this._("Votes by nuance"), area)]
+            : render.bars(area.candidates, label, {area: area, more: true, since: since}),
+          this._figures(area, since), render.countedNote(area),
           $("<p>", {"class": "el-download"}).append($("<button>", {
             type: "button", "class": "el-button el-button--small", "data-role": "bars-png", "data-code": area.code,
             text: this._("Download the bars (PNG)")})));
+        if (previous && previous.published && !area.previous && !options.territory) {
+          card.append($("<p>", {"class": "el-hint", text: this._("Not in %(election)s: no comparison.",
+                                                                   {election: previous.title})}));
+        }
       }
       if (options.drill) {
         card.append($("<p>").append($("<button>", {
@@ -135,6 +149,15 @@ this.ckan.module("elections-detail", function ($) {
       return card;
     },
 
+    /* Above the constituencies of an election whose areas have their own
+     * candidates: why nuances, not candidates. */
+    _nuanceNote: function (payload) {
+      var level = (payload.territory && payload.territory.decision_level) || "canton";
+      return $("<p>", {"class": "el-hint", text: this._(
+        "Each %(level)s has its own candidates: votes by political group (nuance).",
+        {level: this.sandbox.elections().level(level, 1).toLowerCase()})});
+    },
+
     _counted: function (area) {
       var progress = area.progress || {counted: 0, total: 0};
       if (progress.total > 1) {
@@ -143,12 +166,16 @@ this.ckan.module("elections-detail", function ($) {
       return area.counted ? this._("Counted") : this._("Results awaited");
     },
 
-    _figures: function (area) {
+    _figures: function (area, since) {
       var render = this.sandbox.elections();
-      return render.figures([[render.count("participation"), render.percent(area.participation)]].concat(
-        $.map(["inscrits", "votants", "abstentions", "blancs", "nuls", "exprimes"], function (name) {
-          return [[render.count(name), render.number(area[name])]];
-        })));
+      var rows = [[render.count("participation"), render.percent(area.participation)]];
+      var previous = area.previous;
+      if (since && previous && previous.participation !== null) {
+        rows.push([this._("Participation in %(year)s", {year: since}), render.percent(previous.participation)],
+                  [this._("Change since %(year)s", {year: since}), render.points(previous.participation_change)]);
+      }
+      return render.figures(rows.concat($.map(["inscrits", "votants", "abstentions", "blancs", "nuls", "exprimes"],
+        function (name) { return [[render.count(name), render.number(area[name])]]; })));
     }
   };
 });

@@ -13,9 +13,10 @@
  *     <span data-role="status"></span> <span data-role="progress"></span> …
  *   </main>
  *
- * It polls the results API with If-None-Match (a 304 costs nothing), waits
- * while the tab is hidden, backs off exponentially on errors and then keeps
- * the last good results on screen with a "not updated since" notice.
+ * It polls the results API with If-None-Match (a 304 costs nothing, see
+ * elections-api.js), waits while the tab is hidden, backs off exponentially
+ * on errors and then keeps the last good results on screen with a "not
+ * updated since" notice.
  *
  * It owns the selection (election, level, area, canton, colour mode,
  * candidate), keeps it in the URL's hash so that a link reopens the same
@@ -27,21 +28,8 @@
 this.ckan.module("elections-live", function ($) {
   "use strict";
 
-  var MODES = ["leader", "participation", "candidate"];
-
-  /* JSON with sorted keys: the page's copy (Jinja's tojson) sorts them, the
-   * API does not. */
-  function canonical(value) {
-    return JSON.stringify(value, function (key, item) {
-      if (!item || typeof item !== "object" || Array.isArray(item)) {
-        return item;
-      }
-      return Object.keys(item).sort().reduce(function (sorted, name) {
-        sorted[name] = item[name];
-        return sorted;
-      }, {});
-    });
-  }
+  // participation_change and leader_change compare with the previous election.
+  var MODES = ["leader", "participation", "candidate", "participation_change", "leader_change"];
 
   return {
     options: {
@@ -70,7 +58,7 @@ this.ckan.module("elections-live", function ($) {
         election.url = String(urls.dataset || "").replace("__election__", encodeURIComponent(election.name));
         election.csv = String(urls.csv || "").replace("__election__", encodeURIComponent(election.name));
       });
-      this.state = this._stateFromHash(this._defaultState());
+      this.state = this._parse(window.location.hash, this._defaultState());
       this._seedCache();
 
       this.sandbox.subscribe("elections:select", this._onSelect);
@@ -79,12 +67,7 @@ this.ckan.module("elections-live", function ($) {
       $(document).on("visibilitychange", this._onVisibility);
       $(window).on("hashchange", this._onHashChange);
       window.setInterval(this._onTick, 1000);
-      var render = this.sandbox.elections();
-      var fit = Boolean(this.options.fitFrame);
-      if (window.parent !== window && window.ResizeObserver) {
-        new window.ResizeObserver(function () { render.fitFrame(fit); }).observe(document.body);
-        $(window).on("message", function (event) { render.onFrameMessage(event.originalEvent, fit); });
-      }
+      this.sandbox.elections().watchFrame(Boolean(this.options.fitFrame));
       // Let the modules inside this one subscribe before the first publish.
       window.setTimeout(this._onStart, 0);
     },
@@ -92,48 +75,37 @@ this.ckan.module("elections-live", function ($) {
     // ------------------------------------------------------------------
     // Selection
 
-    /* The view's settings, overridden by the embed URL's query (?level=…). */
+    /* The view's settings, then the embed URL's query (?level=…): each
+     * valid value of the query replaces the setting. */
     _defaultState: function () {
       if (!this.defaults) {
-        var settings = this._settings();
-        this.defaults = this._valid(this._read(new URLSearchParams(window.location.search), settings), settings);
+        var first = (this.options.elections || [])[0];
+        this.defaults = this._parse(window.location.search, {
+          election: first ? first.name : "",
+          level: String(this.options.level || "canton"),
+          area: "",
+          canton: "",
+          mode: MODES.indexOf(this.options.colourMode) >= 0 ? this.options.colourMode : "leader",
+          // An empty data-module-* attribute reads as true; ids may read as numbers.
+          candidate: typeof this.options.candidate === "boolean" ? "" : String(this.options.candidate || "")
+        });
       }
       return $.extend({}, this.defaults);
     },
 
-    _settings: function () {
-      var elections = this.options.elections || [];
-      return {
-        election: elections.length ? elections[0].name : "",
-        level: String(this.options.level || "canton"),
-        area: "",
-        canton: "",
-        mode: MODES.indexOf(this.options.colourMode) >= 0 ? this.options.colourMode : "leader",
-        // An empty data-module-* attribute reads as true; ids may read as numbers.
-        candidate: typeof this.options.candidate === "boolean" ? "" : String(this.options.candidate || "")
-      };
-    },
-
-    _stateFromHash: function (state) {
-      return this._valid(this._read(new URLSearchParams(window.location.hash.replace(/^#/, "")), state), state);
-    },
-
-    _read: function (params, state) {
-      var next = {};
-      $.each(state, function (key) {
-        next[key] = params.has(key) ? params.get(key) : state[key];
-      });
-      return next;
-    },
-
-    _valid: function (next, state) {
+    /* ``state`` changed by the valid values of a query or a hash. */
+    _parse: function (query, state) {
+      var self = this;
+      var params = new URLSearchParams(String(query).replace(/^[?#]/, ""));
       var valid = {
-        election: Boolean(this._election(next.election)),
-        level: (this.options.levels || []).indexOf(next.level) >= 0,
-        mode: MODES.indexOf(next.mode) >= 0
+        election: function (name) { return Boolean(self._election(name)); },
+        level: function (level) { return (self.options.levels || []).indexOf(level) >= 0; },
+        mode: function (mode) { return MODES.indexOf(mode) >= 0; }
       };
-      $.each(valid, function (key, ok) {
-        next[key] = ok ? next[key] : state[key];
+      var next = {};
+      $.each(state, function (key, value) {
+        var given = params.has(key) ? params.get(key) : value;
+        next[key] = !valid[key] || valid[key](given) ? given : value;
       });
       return next;
     },
@@ -154,7 +126,7 @@ this.ckan.module("elections-live", function ($) {
     },
 
     _onHashChange: function () {
-      this._select(this._stateFromHash(this._defaultState()));
+      this._select(this._parse(window.location.hash, this._defaultState()));
     },
 
     _onSelect: function (change) {
@@ -222,7 +194,8 @@ this.ckan.module("elections-live", function ($) {
       } catch (error) {
         // The first poll fetches everything.
       }
-      var name = this._settings().election;
+      // The page's copy is of its own election, whatever ?election= asks for.
+      var name = ((this.options.elections || [])[0] || {}).name;
       var cache = this.cache;
       $.each(initial || {}, function (level, answer) {
         if (answer) {
@@ -233,12 +206,8 @@ this.ckan.module("elections-live", function ($) {
     },
 
     _onStart: function () {
-      var missing = this._missing();
-      this._writeHash();
-      this._publish(false);
-      if (missing) {
-        this._refresh();
-      } else {
+      this._select(this.state);
+      if (!this.inFlight) {
         this._schedule(this._interval());
       }
     },
@@ -306,40 +275,17 @@ this.ckan.module("elections-live", function ($) {
 
     _fetch: function (query) {
       var self = this;
-      var entry = this.cache[query.key];
-      var params = new URLSearchParams({id: query.election, level: query.level});
+      var params = {id: query.election, level: query.level};
       if (query.code) {
-        params.set("code", query.code);
+        params.code = query.code;
       }
-      var headers = {"Accept": "application/json"};
-      if (entry && entry.etag) {
-        headers["If-None-Match"] = entry.etag;
-      }
-      // no-store: our own validators, not the browser cache's.
-      return window.fetch(this.options.api + "?" + params.toString(), {
-        headers: headers, cache: "no-store", credentials: "same-origin"
-      }).then(function (response) {
-        var date = Date.parse(response.headers.get("Date") || "");
-        if (!isNaN(date)) {
-          self.skew = Date.now() - date;
+      return this.sandbox.electionsApi.get(this.options.api, params, this.cache[query.key]).then(function (answer) {
+        if (!isNaN(answer.date)) {
+          self.skew = Date.now() - answer.date;
         }
-        if (response.status === 304) {
-          self.lastSuccess = Date.now();
-          return false;
-        }
-        if (!response.ok) {
-          var failure = new Error("HTTP " + response.status);
-          failure.status = response.status;
-          throw failure;
-        }
-        return response.text().then(function (text) {
-          var result = JSON.parse(text).result;
-          var before = entry ? canonical(entry.data) : null;
-          self.cache[query.key] = {etag: response.headers.get("ETag"), data: result};
-          self.lastSuccess = Date.now();
-          // The first poll after the page's own copy brings validators, not news.
-          return canonical(result) !== before;
-        });
+        self.cache[query.key] = answer.entry;
+        self.lastSuccess = Date.now();
+        return answer.changed;
       });
     },
 

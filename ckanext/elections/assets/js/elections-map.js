@@ -1,6 +1,7 @@
 /* The map of an election view: the outlines of the chosen level (from the
  * election's "boundaries" resources, joined on the area code), coloured by
- * leading candidate, participation or one candidate's share, with a legend.
+ * leading candidate, participation, one candidate's share or the change
+ * since the previous election (elections-map-scale.js), with a legend.
  * Tapping or clicking an area (or Enter on it) selects it: the panel of
  * elections-detail shows its figures; nothing depends on hover.
  *
@@ -20,9 +21,9 @@
 this.ckan.module("elections-map", function ($) {
   "use strict";
 
-  var PARTICIPATION = ["#deebf7", "#9ecae1", "#6baed6", "#3182bd", "#08519c"];
-  var AWAITED = "#d9d9d9";
-  var CLASSES = 5;
+  // Areas without a colour: not counted yet (hatched), the candidate does
+  // not stand there, the previous election does not have them.
+  var NEUTRAL = {awaited: "#d9d9d9", absent: "#f4f4f4", unmatched: "#ffffff"};
 
   return {
     options: {
@@ -179,35 +180,40 @@ this.ckan.module("elections-map", function ($) {
           this._drilled(state.canton, state.area);
         }
       }
-      var scale = this._scale(payload, areas);
+      var scale = this.sandbox.electionsMapScale.scale(payload, this.render);
+      var drawn = [];
       this.layer.eachLayer(function (layer) {
         var area = byCode[layer.areaCode];
         var selected = Boolean(state.area) && layer.areaCode === state.area;
-        var fill = area ? scale.colour(area) : null;
+        var fill = scale.colour(area);
+        var neutral = NEUTRAL[fill] ? fill : null;
+        drawn.push(area);
         // Partly counted: a dashed outline, never a lighter fill (lightness
         // is the value itself in the participation and share modes).
         var partial = Boolean(area && area.progress && area.progress.counted > 0 &&
           area.progress.counted < area.progress.total);
         layer.setStyle({
-          color: selected ? "#111111" : partial ? "#1a1a1a" : "#ffffff",
+          color: selected ? "#111111" : partial ? "#1a1a1a" : neutral === "unmatched" ? "#8c8c8c" : "#ffffff",
           weight: selected ? 3 : partial ? 1.6 : 1.2,
           dashArray: partial && !selected ? "4 3" : null,
           opacity: 1,
-          fillColor: fill || AWAITED,
-          fillOpacity: fill ? 0.9 : 1
+          fillColor: neutral ? NEUTRAL[neutral] : fill,
+          fillOpacity: neutral ? 1 : 0.9
         });
         var path = layer.getElement();
         if (path) {
-          L.DomUtil[fill ? "removeClass" : "addClass"](path, "is-awaited");
+          $.each(NEUTRAL, function (name) {
+            L.DomUtil[neutral === name ? "addClass" : "removeClass"](path, "is-" + name);
+          });
           L.DomUtil[partial ? "addClass" : "removeClass"](path, "is-partial");
           path.setAttribute("aria-pressed", selected ? "true" : "false");
-          path.setAttribute("aria-label", self._describe(payload, area, layer.areaCode));
+          path.setAttribute("aria-label", self._describe(payload, area, layer.areaCode, neutral));
         }
         if (selected) {
           layer.bringToFront();
         }
       });
-      this._legend(payload, scale);
+      this._legend(payload, scale, drawn);
     },
 
     /* The focus ring, drawn over every shape (the focused shape itself
@@ -259,112 +265,11 @@ this.ckan.module("elections-map", function ($) {
     },
 
     // ------------------------------------------------------------------
-    // Colours
-
-    _scale: function (payload, areas) {
-      var state = payload.state;
-      var render = this.render;
-      if (state.mode === "participation") {
-        var values = $.map(areas, function (area) { return area.votants ? area.participation : null; });
-        return this._classes(values, PARTICIPATION, function (area) {
-          return area.votants ? area.participation : null;
-        }, render.count("participation"));
-      }
-      if (state.mode === "candidate") {
-        var candidate = this._candidate(payload);
-        if (candidate) {
-          var ramp = $.map([0.2, 0.4, 0.6, 0.8, 1], function (t) { return mix(render.colour(candidate), t); });
-          var share = function (area) {
-            var found = $.grep(area.candidates || [], function (c) { return String(c.id) === String(candidate.id); })[0];
-            return found && area.exprimes ? found.pct_exprimes : null;
-          };
-          return this._classes($.map(areas, share), ramp, share,
-                               this._("Share of %(name)s", {name: candidate.name}));
-        }
-      }
-      return {
-        mode: "leader",
-        title: this._("Leading candidate"),
-        colour: function (area) {
-          return area.leader && area.candidates.length ? render.colour(area.candidates[0]) : null;
-        }
-      };
-    },
-
-    _candidate: function (payload) {
-      var whole = payload.territory && payload.territory.areas && payload.territory.areas[0];
-      var candidates = whole ? whole.candidates : [];
-      var wanted = String(payload.state.candidate || "");
-      return $.grep(candidates, function (c) { return String(c.id) === wanted; })[0] || candidates[0] || null;
-    },
-
-    /* Five classes of equal width between rounded bounds of the values. */
-    _classes: function (values, palette, value, title) {
-      var low = values.length ? Math.floor(Math.min.apply(null, values)) : 0;
-      var high = values.length ? Math.ceil(Math.max.apply(null, values)) : 100;
-      if (high - low < CLASSES) {
-        high = Math.min(100, low + CLASSES);
-        low = high - CLASSES;
-      }
-      var step = (high - low) / CLASSES;
-      var bins = [];
-      for (var i = 0; i < CLASSES; i += 1) {
-        bins.push({colour: palette[i], from: low + i * step, to: low + (i + 1) * step});
-      }
-      return {
-        mode: "classes",
-        title: title,
-        bins: bins,
-        colour: function (area) {
-          var v = value(area);
-          if (v === null || v === undefined) {
-            return null;
-          }
-          return palette[Math.max(0, Math.min(CLASSES - 1, Math.floor((v - low) / step)))];
-        }
-      };
-    },
-
-    // ------------------------------------------------------------------
     // Words: legend and the label of each shape
 
-    _legend: function (payload, scale) {
-      var self = this;
-      var list = $("<ul>", {"class": "el-legend-list"});
-      if (scale.mode === "classes") {
-        $.each(scale.bins, function (i, bin) {
-          list.append(self._legendItem(bin.colour, self.render.percent(bin.from) + " – " + self.render.percent(bin.to)));
-        });
-      } else {
-        var leaders = {};
-        var order = [];
-        // Only what the map draws: after a drill-down, the canton's bureaux.
-        var drawn = {};
-        this.layer.eachLayer(function (layer) { drawn[layer.areaCode] = true; });
-        $.each(payload.areas ? payload.areas.areas : [], function (i, area) {
-          var first = drawn[area.code] && area.leader && area.candidates[0];
-          if (first) {
-            var key = first.id + "|" + first.name;
-            if (!leaders[key]) {
-              leaders[key] = {candidate: first, count: 0};
-              order.push(key);
-            }
-            leaders[key].count += 1;
-          }
-        });
-        order.sort(function (a, b) { return leaders[b].count - leaders[a].count; });
-        $.each(order, function (i, key) {
-          var entry = leaders[key];
-          var label = self.render.candidateLabel(entry.candidate);
-          list.append(self._legendItem(self.render.colour(entry.candidate),
-            self.ngettext("%(label)s: ahead in %(num)s area", "%(label)s: ahead in %(num)s areas",
-                          entry.count, {label: label})));
-        });
-      }
-      list.append(this._legendItem(null, this._("Awaited")),
-                  this._legendItem(null, this._("Partly counted (dashed outline)"), "is-partial"));
+    _legend: function (payload, scale, drawn) {
       this.legend.empty().append(
-        $("<p>", {"class": "el-legend-title", text: scale.title}), list,
+        this.sandbox.electionsMapScale.legend(scale, drawn, this.render),
         this.options.table === true
           ? $("<p>", {"class": "el-legend-note", text: this._("The table below gives every figure.")}) : null,
         $("<p>", {"class": "el-download"}).append($("<button>", {
@@ -377,15 +282,7 @@ this.ckan.module("elections-map", function ($) {
         [state.election, state.level, state.canton].filter(Boolean).join("-") + ".png");
     },
 
-    _legendItem: function (colour, text, kind) {
-      var swatch = $("<span>", {"class": "el-swatch " + (colour ? "" : kind || "is-awaited"), "aria-hidden": "true"});
-      if (colour) {
-        swatch.css("background-color", colour);
-      }
-      return $("<li>").append(swatch, $("<span>", {text: text}));
-    },
-
-    _describe: function (payload, area, code) {
+    _describe: function (payload, area, code, neutral) {
       if (!area) {
         return code;
       }
@@ -394,22 +291,22 @@ this.ckan.module("elections-map", function ($) {
       if (!area.votants) {
         return this._("%(name)s: results awaited", {name: name});
       }
-      var first = area.candidates[0];
-      return this._("%(name)s: %(leader)s ahead with %(share)s, participation %(participation)s", {
+      var first = render.leading(area);
+      var text = this._("%(name)s: %(leader)s ahead with %(share)s, participation %(participation)s", {
         name: name,
         leader: first ? first.name : "–",
         share: first ? render.percent(first.pct_exprimes) : "–",
         participation: render.percent(area.participation)
       });
+      var previous = area.previous;
+      if (payload.state.mode === "participation_change" && previous && previous.participation_change !== null) {
+        text += ", " + this._("%(points)s since %(year)s", {points: render.points(previous.participation_change),
+                                                             year: render.since(payload)});
+      }
+      if (neutral === "absent") {
+        text += ", " + this._("the candidate does not stand here");
+      }
+      return text;
     }
   };
-
-  /* ``colour`` mixed with white: t = 0 white, 1 the colour itself. */
-  function mix(colour, t) {
-    var channels = [1, 3, 5].map(function (i) { return parseInt(colour.slice(i, i + 2), 16); });
-    return "#" + channels.map(function (c) {
-      var value = Math.round(255 + (c - 255) * t).toString(16);
-      return value.length < 2 ? "0" + value : value;
-    }).join("");
-  }
 });

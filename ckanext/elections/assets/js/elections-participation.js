@@ -39,7 +39,7 @@ this.ckan.module("elections-participation", function ($) {
             $("<span>", {"class": "el-bar-fill el-bar-fill--participation"}).css("width", Number(area.participation || 0).toFixed(1) + "%")),
           $("<span>", {"class": "el-bar-value"}).append($("<strong>", {text: render.percent(area.participation)}))));
       });
-      this.el.empty().append(figure, detail, areas.length ? list : null);
+      this.el.empty().append(figure, render.countedNote(whole), detail, areas.length ? list : null);
     }
   };
 });

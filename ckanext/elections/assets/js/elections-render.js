@@ -4,13 +4,15 @@
  *   var render = this.sandbox.elections();
  *   render.percent(27.8);                  // "27,8 %" on a French page
  *   render.level("bureau", 2);             // "Bureaux de vote"
- *   render.bars(area.candidates, label);   // <ol class="el-bars">…
+ *   render.progress({counted: 3, total: 120});
  *
  * Labels come from the vocabulary the page was given by Python
  * (h.elections_vocabulary(), in the data-module-vocabulary attribute of the
  * elections-live element), numbers and times from Intl in the page's
  * language. One instance per page, so a candidate keeps its colour across
- * modules.
+ * modules. Other files add their helpers to it with
+ * ckan.sandbox.Sandbox.prototype.elections.extend({…}) (elections-rules.js:
+ * bars, badges and what the rules decide).
  */
 (function (ckan, $) {
   "use strict";
@@ -42,6 +44,8 @@
     this._number = intl(Intl.NumberFormat, lang, {maximumFractionDigits: 0});
     this._percent = intl(Intl.NumberFormat, lang, {style: "percent", minimumFractionDigits: 1,
                                                    maximumFractionDigits: 1});
+    this._signed = intl(Intl.NumberFormat, lang, {signDisplay: "exceptZero", minimumFractionDigits: 1,
+                                                  maximumFractionDigits: 1});
     this._time = intl(Intl.DateTimeFormat, lang, {hour: "2-digit", minute: "2-digit", second: "2-digit"});
     this._clock = intl(Intl.DateTimeFormat, lang, {hour: "numeric", minute: "2-digit", hourCycle: "h23"});
     this._relative = intl(Intl.RelativeTimeFormat, lang, {numeric: "always", style: "short"});
@@ -57,6 +61,12 @@
 
     percent: function (value) {
       return value === null || value === undefined || isNaN(value) ? "–" : this._percent.format(value / 100);
+    },
+
+    /* A change in percentage points, signed: "+0,2 pt". */
+    points: function (value) {
+      return value === null || value === undefined || isNaN(value) ? "–"
+        : _("%(points)s pts", {points: this._signed.format(value)});
     },
 
     time: function (date) {
@@ -113,7 +123,7 @@
     },
 
     // ------------------------------------------------------------------
-    // Candidates: colours and bars
+    // Candidates: colours
 
     /* A candidate's display colour: the dataset's when it is a plain hex
      * colour, otherwise one of a fixed palette, stable per candidate. */
@@ -127,39 +137,6 @@
         this.colours[key] = FALLBACK_COLOURS[Object.keys(this.colours).length % FALLBACK_COLOURS.length];
       }
       return this.colours[key];
-    },
-
-    /* Bars of candidates (sorted by votes): name, nuance, share as a bar
-     * scaled to the first one, share and votes. */
-    bars: function (candidates, label) {
-      var self = this;
-      var top = candidates.length ? candidates[0].pct_exprimes || 0 : 0;
-      var list = $("<ol>", {"class": "el-bars", "aria-label": label});
-      $.each(candidates, function (i, candidate) {
-        var colour = self.colour(candidate);
-        var width = top ? Math.max(0.5, 100 * (candidate.pct_exprimes || 0) / top) : 0;
-        list.append($("<li>", {"class": "el-bar-row"}).append(
-          $("<span>", {"class": "el-bar-name"}).append(
-            $("<span>", {"class": "el-swatch", "aria-hidden": "true"}).css("background-color", colour),
-            $("<span>", {text: candidate.name}),
-            candidate.nuance ? $("<small>", {text: " " + candidate.nuance}) : null),
-          $("<span>", {"class": "el-bar-track", "aria-hidden": "true"}).append(
-            $("<span>", {"class": "el-bar-fill"}).css({width: width.toFixed(1) + "%", "background-color": colour})),
-          $("<span>", {"class": "el-bar-value"}).append(
-            $("<strong>", {text: self.percent(candidate.pct_exprimes)}), " ",
-            $("<small>", {text: ngettext("%(votes)s vote", "%(votes)s votes", candidate.voix || 0,
-                                         {votes: self.number(candidate.voix)})}))));
-      });
-      return list;
-    },
-
-    /* A definition list of counts: [[label, text], …]. */
-    figures: function (rows, inline) {
-      var list = $("<dl>", {"class": "el-figures" + (inline ? " el-figures--inline" : "")});
-      $.each(rows, function (i, row) {
-        list.append($("<div>").append($("<dt>", {text: row[0]}), $("<dd>", {text: row[1]})));
-      });
-      return list;
     },
 
     // ------------------------------------------------------------------
@@ -277,30 +254,42 @@
       }
     },
 
-    /* embed.js asks each frame for its height once it has loaded, since the
-     * frame may have told it before anyone listened. */
-    onFrameMessage: function (event, own) {
-      if (event.source === window.parent && event.data && event.data.type === "elections:ping") {
-        this.sentHeight = null;
-        this.fitFrame(own);
+    /* Inside a frame: the height is told again whenever the content
+     * changes, and when embed.js asks for it once it has loaded (the frame
+     * may have told it before anyone listened). */
+    watchFrame: function (own) {
+      var self = this;
+      if (window.parent === window || !window.ResizeObserver) {
+        return;
       }
+      new window.ResizeObserver(function () { self.fitFrame(own); }).observe(document.body);
+      window.addEventListener("message", function (event) {
+        if (event.source === window.parent && event.data && event.data.type === "elections:ping") {
+          self.sentHeight = null;
+          self.fitFrame(own);
+        }
+      });
     }
   });
 
-  ckan.sandbox.extend({
-    /* The page's Render, made on first use. */
-    elections: function () {
-      if (!shared) {
-        var holder = document.querySelector("[data-module-vocabulary]");
-        var vocabulary = {};
-        try {
-          vocabulary = JSON.parse(holder ? holder.getAttribute("data-module-vocabulary") : "{}");
-        } catch (error) {
-          // Labels then fall back to the codes: the figures still show.
-        }
-        shared = new Render(document.documentElement.lang || "en", vocabulary);
+  /* The page's Render, made on first use. */
+  function elections() {
+    if (!shared) {
+      var holder = document.querySelector("[data-module-vocabulary]");
+      var vocabulary = {};
+      try {
+        vocabulary = JSON.parse(holder ? holder.getAttribute("data-module-vocabulary") : "{}");
+      } catch (error) {
+        // Labels then fall back to the codes: the figures still show.
       }
-      return shared;
+      shared = new Render(document.documentElement.lang || "en", vocabulary);
     }
-  });
+    return shared;
+  }
+
+  elections.extend = function (methods) {
+    $.extend(Render.prototype, methods);
+  };
+
+  ckan.sandbox.extend({elections: elections});
 })(this.ckan, this.jQuery);

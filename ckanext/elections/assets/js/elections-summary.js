@@ -1,6 +1,7 @@
-/* Summary widget: the leading candidates of the whole territory as bars,
- * participation and abstention. The progress and freshness are in the
- * header that elections-live keeps up to date.
+/* Summary widget: the leading candidates of the whole territory as bars
+ * with what the rules decide (or its nuances, where areas have their own
+ * candidates), participation and abstention. The progress and freshness
+ * are in the header that elections-live keeps up to date.
  *
  * Usage, inside an element with data-module="elections-live":
  *
@@ -27,17 +28,24 @@ this.ckan.module("elections-summary", function ($) {
         return;
       }
       var top = Math.max(1, Number(this.options.top) || 5);
-      var candidates = whole.candidates.slice(0, top);
-      var list = render.bars(candidates, this._("Leading candidates"));
-      var more = whole.candidates.length - candidates.length;
+      // Where areas have their own candidates, the territory has nuances.
+      var entries = whole.nuances || whole.candidates;
+      var shown = entries.slice(0, top);
+      var more = entries.length - shown.length;
+      var list = whole.nuances ? render.nuanceBars(shown, this._("Leading nuances"), whole)
+        : render.bars(shown, this._("Leading candidates"), {area: whole});
       var figures = render.figures([
         [render.count("participation"), render.percent(whole.participation)],
         [render.count("abstentions"), render.number(whole.abstentions)],
         [render.count("exprimes"), render.number(whole.exprimes)]], true);
+      var outcome = render.outcome(whole);
       this.el.empty().append(
+        outcome ? $("<p>", {"class": "el-outcome"}).append(outcome) : null,
         list,
-        more > 0 ? $("<p>", {"class": "el-more", text: this.ngettext("and %(num)s other candidate", "and %(num)s other candidates", more)}) : null,
-        figures);
+        more > 0 ? $("<p>", {"class": "el-more", text: whole.nuances
+          ? this.ngettext("and %(num)s other nuance", "and %(num)s other nuances", more)
+          : this.ngettext("and %(num)s other candidate", "and %(num)s other candidates", more)}) : null,
+        figures, render.countedNote(whole));
     }
   };
 });

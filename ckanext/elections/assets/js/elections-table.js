@@ -63,7 +63,7 @@ this.ckan.module("elections-table", function ($) {
     },
 
     _value: function (area, key) {
-      var first = area.leader ? area.candidates[0] : null;
+      var first = this.sandbox.elections().leading(area);
       switch (key) {
       case "counted":
         return area.progress && area.progress.total ? area.progress.counted / area.progress.total : (area.counted ? 1 : 0);
@@ -104,14 +104,15 @@ this.ckan.module("elections-table", function ($) {
       });
       this.caption.text(this.ngettext("Results of %(num)s area", "Results of %(num)s areas", areas.length));
       var rows = $.map(areas, function (area) {
-        var first = area.leader ? area.candidates[0] : null;
+        var first = render.leading(area);
         var selected = area.code === state.area;
         var leader = $("<td>");
         if (first) {
           leader.append($("<span>", {"class": "el-leader"}).append(
                           $("<span>", {"class": "el-swatch", "aria-hidden": "true"}).css("background-color", render.colour(first)),
                           $("<span>", {"class": "el-leader-name", title: first.name, text: first.name})),
-                        $("<small>", {"class": "is-narrow", text: " " + render.percent(first.pct_exprimes)}));
+                        $("<small>", {"class": "is-narrow", text: " " + render.percent(first.pct_exprimes)}),
+                        render.outcome(area));
         } else {
           leader.text("–");
         }
@@ -138,7 +139,7 @@ this.ckan.module("elections-table", function ($) {
       var state = this.payload.state;
       var rows = [["code", this._("Area"), this._("Counted"), render.count("participation"), this._("Leading"), this._("Share")]];
       $.each(this.shown || [], function (i, area) {
-        var first = area.leader ? area.candidates[0] : null;
+        var first = render.leading(area);
         var progress = area.progress || {};
         rows.push([area.code, area.name, progress.total ? progress.counted + "/" + progress.total : (area.counted ? 1 : 0),
                    area.votants ? area.participation : "", first ? first.name : "", first ? first.pct_exprimes : ""]);
