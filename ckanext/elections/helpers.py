@@ -32,6 +32,7 @@ __all__ = [
     "elections_level_choices",
     "elections_live_results_url",
     "elections_status_choices",
+    "elections_title",
     "elections_vocabulary",
     "humanize_entity_type",
 ]
@@ -191,3 +192,13 @@ def _catalogue(path: str, mtime: float) -> dict[str, Any]:
             return json.load(catalogue)
     except (OSError, ValueError):
         return {}
+
+
+def elections_title(name: str) -> str:
+    """The title of another election (a sibling, the previous one), for
+    those who may read it; its name otherwise."""
+    try:
+        package = tk.get_action("package_show")(user_context(), {"id": name})
+    except (tk.ObjectNotFound, tk.NotAuthorized):
+        return name
+    return package.get("title") or name

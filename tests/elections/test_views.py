@@ -187,6 +187,56 @@ class TestPages:
         switch = re.search(r'<select id="el-election".*?</select>', html, re.S).group(0)
         assert re.findall(r'<option value="([^"]+)"', switch) == ["departementales", "regionales"]
 
+    @pytest.mark.parametrize("view_type", VIEW_TYPES)
+    def test_views_start_without_ckans_main_bundle(self, app, night, view_type):
+        election, cantons = night()
+        view = create_view(cantons, view_type)
+
+        html = app.get(embed_url(election, cantons, view)).body
+
+        scripts = re.findall(r'<(?:script src|link href)="([^"]+)"', html)
+        assert any("_embed_base.js" in url for url in scripts), scripts
+        # Neither moment, select2, Bootstrap, htmx nor Font Awesome: an embed uses none of them.
+        assert not [url for url in scripts if re.search(r"_(main|vendor|bootstrap|htmx|fontawesome|select2)\.", url)]
+        assert ("_leaflet.js" in html) == (view_type in ("elections_results_view", "elections_map_widget"))
+
+    def test_the_translations_come_with_the_page(self, app, night):
+        election, cantons = night()
+        view = create_view(cantons, "elections_summary_widget")
+
+        html = app.get(embed_url(election, cantons, view, prefix="fr/dataset")).body
+
+        found = re.search(r'<script type="application/json" id="elections-i18n">(.*?)</script>', html, re.S)
+        catalogue = json.loads(found.group(1))
+        assert catalogue[""]["lang"] == "fr"
+
+    def test_the_turnout_api_reaches_the_page(self, app, night):
+        election, cantons = night()
+        view = create_view(cantons, "elections_participation_widget")
+
+        html = app.get(embed_url(election, cantons, view)).body
+
+        assert 'data-module="elections-turnout"' in html
+        assert 'data-module-api="/api/3/action/elections_turnout_show"' in html
+
+    def test_the_resource_page_speaks_of_the_election(self, app, night):
+        election, cantons = night(notes="A night of counting.")
+
+        html = app.get(f"/fr/dataset/{election['name']}/resource/{cantons['id']}").body
+
+        assert "Dataset description:" not in html
+        assert "À propos de cette élection" in html
+        assert "A night of counting." in html
+
+    def test_the_embed_dialog_names_the_sibling_by_its_title(self, app, night):
+        night(name="regionales", title="Régionales, 1er tour")
+        second, cantons = night(name="departementales", sibling_election="regionales")
+        create_view(cantons, "elections_summary_widget")
+
+        html = app.get(f"/dataset/{second['name']}/resource/{cantons['id']}").body
+
+        assert '<option value="regionales">Régionales, 1er tour</option>' in html
+
     def test_a_private_sibling_is_not_shown_to_strangers(self, app, night):
         night(name="regionales", private=True)
         second, cantons = night(name="departementales", sibling_election="regionales")

@@ -110,6 +110,8 @@ class Night:
         self.dep = self._election(self.departementales, "departementales-2028-t1-villeneuve",
                                   self._candidates(self.departementales), sibling_election=self.reg["name"])
         helpers.call_action("package_patch", id=self.reg["id"], sibling_election=self.dep["name"])
+        self.reference = reference
+        self.outlines: dict[str, dict[str, Any]] = {}
         for package in (self.reg, self.dep):
             jobs.prepare(package["id"], reference)
         self.cantons = _upload(self.reg["id"], "cantons.geojson", demo.boundaries_geojson(self.city, "canton"),
@@ -124,7 +126,8 @@ class Night:
     @staticmethod
     def _candidates(election: demo.DemoElection) -> list[dict[str, Any]]:
         # Départementales number their binômes per canton: make the keys unique.
-        return [{"id": _key(c), "name": c["name"], "nuance": c["nuance"], "color": c["color"]}
+        return [{"id": _key(c), "name": c["name"], "nuance": c["nuance"], "color": c["color"],
+                 **({"area": c["canton"]} if c.get("canton") else {})}
                 for c in election.candidates]
 
     def _election(self, election: demo.DemoElection, name: str, candidates: list[dict[str, Any]],
@@ -148,15 +151,39 @@ class Night:
             helpers.call_action("elections_results_push", context={"user": self.editor["name"]},
                                 id=package["id"], areas=areas)
 
-    def view(self, view_type: str, **settings: Any) -> str:
-        """The embed URL of a view of the régionales (created once per type and settings)."""
-        key = view_type + repr(sorted(settings.items()))
+    def view(self, view_type: str, package: dict[str, Any] | None = None, **settings: Any) -> str:
+        """The embed URL of a view of the régionales, or of ``package`` (created
+        once per election, type and settings, on the election's cantons)."""
+        package = package or self.reg
+        cantons = self.cantons if package is self.reg else self._cantons(package)
+        key = package["name"] + view_type + repr(sorted(settings.items()))
         if key not in self.views:
             self.views[key] = helpers.call_action(
-                "resource_view_create", resource_id=self.cantons["id"], view_type=view_type,
+                "resource_view_create", resource_id=cantons["id"], view_type=view_type,
                 title=view_type, **{"refresh_interval": INTERVAL, **settings})
         view = self.views[key]
-        return f"{self.base_url}/dataset/{self.reg['name']}/resource/{self.cantons['id']}/view/{view['id']}"
+        return f"{self.base_url}/dataset/{package['name']}/resource/{cantons['id']}/view/{view['id']}"
+
+    def _cantons(self, package: dict[str, Any]) -> dict[str, Any]:
+        if package["name"] not in self.outlines:
+            self.outlines[package["name"]] = _upload(
+                package["id"], "cantons.geojson", demo.boundaries_geojson(self.city, "canton"),
+                resource_type="boundaries", level="canton", join_property="code")
+        return self.outlines[package["name"]]
+
+    def municipales(self) -> dict[str, Any]:
+        """The council election before the night, every bureau counted, final."""
+        election = self.demo_municipales = demo.build_municipales(self.city)
+        package = self._election(election, "municipales-2026-t2-villeneuve", self._candidates(election),
+                                 seats=str(demo.MUNICIPAL_SEATS), community_seats=str(demo.COMMUNITY_SEATS))
+        jobs.prepare(package["id"], self.reference)
+        helpers.call_action("elections_results_push", context={"user": self.editor["name"]}, id=package["id"],
+                            areas=[demo.bureau_payload(election, b.area_code) for b in self.city.bureaux])
+        return helpers.call_action("package_patch", id=package["id"], results_status="final")
+
+    def turnout(self, package: dict[str, Any], election: demo.DemoElection) -> None:
+        """Publish the turnout at 12:00, 17:00 and closing of an election."""
+        jobs.import_turnout(package["id"], io.BytesIO(demo.turnout_csv(election).encode("utf-8")))
 
 
 def _key(candidate: dict[str, Any]) -> str:

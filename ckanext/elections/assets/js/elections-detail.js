@@ -129,7 +129,7 @@ this.ckan.module("elections-detail", function ($) {
         var since = render.since(payload);
         card.append(
           area.nuances
-            ? [this._nuanceNote(payload), render.nuanceBars(area.nuances, this._("Votes by nuance"), area)]
+            ? [render.nuanceNote(payload), render.nuanceBars(area.nuances, this._("Votes by nuance"), area)]
             : render.bars(area.candidates, label, {area: area, more: true, since: since}),
           this._figures(area, since), render.countedNote(area),
           $("<p>", {"class": "el-download"}).append($("<button>", {
@@ -147,15 +147,6 @@ this.ckan.module("elections-detail", function ($) {
         })));
       }
       return card;
-    },
-
-    /* Above the constituencies of an election whose areas have their own
-     * candidates: why nuances, not candidates. */
-    _nuanceNote: function (payload) {
-      var level = (payload.territory && payload.territory.decision_level) || "canton";
-      return $("<p>", {"class": "el-hint", text: this._(
-        "Each %(level)s has its own candidates: votes by political group (nuance).",
-        {level: this.sandbox.elections().level(level, 1).toLowerCase()})});
     },
 
     _counted: function (area) {

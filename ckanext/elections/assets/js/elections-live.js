@@ -62,6 +62,9 @@ this.ckan.module("elections-live", function ($) {
       this._seedCache();
 
       this.sandbox.subscribe("elections:select", this._onSelect);
+      this.sandbox.subscribe("elections:drawn", this._onDrawn);
+      // Shown as it is after a while, whatever is still on its way.
+      window.setTimeout($.proxy(function () { this.el.removeClass("is-loading"); }, this), 4000);
       this.el.on("click", "[data-election]", this._onElectionClick);
       this.el.on("change", "[data-role=election-select]", this._onElectionClick);
       $(document).on("visibilitychange", this._onVisibility);
@@ -322,7 +325,17 @@ this.ckan.module("elections-live", function ($) {
         this.sandbox.elections().announce(this.el, main);
       }
       this.sandbox.publish("elections:results", payload);
+      this._onDrawn();
       this.sandbox.elections().fitFrame(Boolean(this.options.fitFrame));
+    },
+
+    /* The page shows once its modules have drawn: those that wait for more
+     * than the results (outlines, turnout) say so with data-pending and
+     * publish "elections:drawn" when done. */
+    _onDrawn: function () {
+      if (this.lastAnswer && !this.el.find("[data-pending]").length) {
+        this.el.removeClass("is-loading");
+      }
     },
 
     _renderHeader: function () {

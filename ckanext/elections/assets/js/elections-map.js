@@ -62,6 +62,8 @@ this.ckan.module("elections-map", function ($) {
         L.tileLayer(tiles, {attribution: attribution, maxZoom: 19}).addTo(this.map);
         this.map.attributionControl.setPrefix(false);
       }
+      // The page waits for the first drawing (elections-live).
+      this.el.attr("data-pending", "true");
       this.sandbox.subscribe("elections:results", this._onResults);
       this.sandbox.subscribe("elections:resize", this._onResize);
       this.el.on("click", "[data-role=png]", this._onPng);
@@ -106,7 +108,17 @@ this.ckan.module("elections-map", function ($) {
       });
     },
 
+    _drawn: function () {
+      if (this.el.attr("data-pending")) {
+        this.el.removeAttr("data-pending");
+        this.sandbox.publish("elections:drawn");
+      }
+    },
+
     _showNotice: function (text) {
+      if (text) {
+        this._drawn();
+      }
       this.notice.text(text).prop("hidden", !text);
       this.canvas.toggleClass("is-empty", Boolean(text));
       this.legend.prop("hidden", Boolean(text));
@@ -214,6 +226,7 @@ this.ckan.module("elections-map", function ($) {
         }
       });
       this._legend(payload, scale, drawn);
+      this._drawn();
     },
 
     /* The focus ring, drawn over every shape (the focused shape itself

@@ -14,9 +14,22 @@ this.ckan.module("elections-participation", function ($) {
     initialize: function () {
       $.proxyAll(this, /_on/);
       this.sandbox.subscribe("elections:results", this._onResults);
+      this.sandbox.subscribe("elections:resize", this._onResize);
+    },
+
+    /* A screen of the big screen: drawn when shown. */
+    _onResize: function () {
+      if (this.waiting) {
+        this._onResults(this.waiting);
+      }
     },
 
     _onResults: function (payload) {
+      this.waiting = null;
+      if (this.el.closest("[hidden]:not(.is-current)").length) {
+        this.waiting = payload;
+        return;
+      }
       var render = this.sandbox.elections();
       var whole = payload.territory && payload.territory.areas[0];
       if (!whole || !whole.votants) {

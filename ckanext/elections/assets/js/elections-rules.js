@@ -4,6 +4,7 @@
  *   var render = this.sandbox.elections();
  *   render.bars(area.candidates, label, {area: area, more: true, since: "2021"});
  *   render.nuanceBars(area.nuances, label, area);  // above the constituencies of départementales
+ *   render.nuanceNote(payload);  // why nuances there
  *   render.outcome(area);       // <span class="el-tag">Ballottage à ce stade</span>, or null
  *   render.leading(area);       // who leads: a candidate, or a nuance
  *   render.countedNote(area);   // "Totaux sur 12 bureaux dépouillés (sur 20)…", or null
@@ -210,6 +211,15 @@
         }
       });
       return list;
+    },
+
+    /* Above the constituencies of an election whose areas have their own
+     * candidates: why nuances, not candidates. */
+    nuanceNote: function (payload) {
+      var level = (payload.territory && payload.territory.decision_level) || "canton";
+      return $("<p>", {"class": "el-hint el-nuance-note", text: _(
+        "Each %(level)s has its own candidates: votes by political group (nuance).",
+        {level: this.level(level, 1).toLowerCase()})});
     },
 
     /* A definition list of counts: [[label, text], …]. */

@@ -41,6 +41,7 @@ this.ckan.module("elections-summary", function ($) {
       var outcome = render.outcome(whole);
       this.el.empty().append(
         outcome ? $("<p>", {"class": "el-outcome"}).append(outcome) : null,
+        whole.nuances ? render.nuanceNote(payload) : null,
         list,
         more > 0 ? $("<p>", {"class": "el-more", text: whole.nuances
           ? this.ngettext("and %(num)s other nuance", "and %(num)s other nuances", more)

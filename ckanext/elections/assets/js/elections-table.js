@@ -16,6 +16,9 @@ this.ckan.module("elections-table", function ($) {
       $.proxyAll(this, /_on/);
       this.sort = {key: "name", direction: 1};
       this._build();
+      // Below the map: its first drawing is a task of its own, not part of
+      // the page's first one (the page waits for it, see elections-live).
+      this.el.attr("data-pending", "true");
       this.sandbox.subscribe("elections:results", this._onResults);
       this.el.on("click", "[data-sort]", this._onSort);
       this.el.on("click", "[data-area]", this._onArea);
@@ -80,6 +83,16 @@ this.ckan.module("elections-table", function ($) {
 
     _onResults: function (payload) {
       var self = this;
+      if (this.el.attr("data-pending")) {
+        this.payload = payload;
+        window.clearTimeout(this.first);
+        this.first = window.setTimeout(function () {
+          self.el.removeAttr("data-pending");
+          self._onResults(self.payload);
+          self.sandbox.publish("elections:drawn");
+        }, 0);
+        return;
+      }
       var state = payload.state;
       var render = this.sandbox.elections();
       this.payload = payload;

@@ -24,6 +24,8 @@ this.ckan.module("elections-turnout", function ($) {
       $.proxyAll(this, /_on/);
       // Answers by election name: {entry, at}.
       this.answers = {};
+      // The page waits for the first answer (elections-live).
+      this.el.attr("data-pending", "true");
       this.sandbox.subscribe("elections:results", this._onResults);
     },
 
@@ -41,6 +43,10 @@ this.ckan.module("elections-turnout", function ($) {
       })).then(function (answers) {
         if (self.payload === payload) {
           self._render(answers[0], answers[1], previous);
+        }
+        if (self.el.attr("data-pending")) {
+          self.el.removeAttr("data-pending");
+          self.sandbox.publish("elections:drawn");
         }
       });
     },
