@@ -35,8 +35,8 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-TABLES = ("tracking_raw", "usagestats_event", "usagestats_day", "usagestats_hour", "usagestats_minute",
-          "usagestats_url", "usagestats_state", "usagestats_dropped", "usagestats_ingest")
+TABLES = ("tracking_raw", "usagestats_event", "usagestats_day", "usagestats_dataset_day", "usagestats_hour",
+          "usagestats_minute", "usagestats_url", "usagestats_state", "usagestats_dropped", "usagestats_ingest")
 
 _PACKAGES = """
 INSERT INTO package (id, name, title, type, state, owner_org, private, license_id, metadata_created,

@@ -27,6 +27,8 @@ Rollups, rebuilt from the raw rows by :mod:`ckanext.usagestats.rollup`:
   ever. Each row is one cell of a ``GROUPING SETS`` cube: a column holding
   ``*`` was aggregated away (``owner_org = '*'`` is the whole site), ``''``
   means "none" (a page view outside any dataset);
+* ``usagestats_dataset_day``: the figures of ``usagestats_day`` for each
+  dataset and day, pivoted into one narrow row, with running totals;
 * ``usagestats_hour``: hits per local hour, site and organisations only
   (the hour x weekday heat map);
 * ``usagestats_minute``: hits and visitors per UTC minute, for the recent
@@ -51,7 +53,7 @@ from sqlalchemy import (
     UnicodeText,
 )
 
-__all__ = ["Event", "DayRollup", "HourRollup", "MinuteRollup", "TrackedUrl", "RollupState", "Dropped",
+__all__ = ["Event", "DayRollup", "DatasetDay", "HourRollup", "MinuteRollup", "TrackedUrl", "RollupState", "Dropped",
            "IngestState", "ALL", "BOT_PREFIX"]
 
 ALL = "*"  # the value of a rollup column that was aggregated away
@@ -91,8 +93,32 @@ class DayRollup(DomainObject, BaseModel):  # type: ignore[misc]
 
 
 Index("usagestats_day_org_kind_day", DayRollup.owner_org, DayRollup.kind, DayRollup.day)
-# usagestats_day_datasets, a partial covering index, is made by the migration.
 Index("usagestats_day_package", DayRollup.package_id, DayRollup.day)
+
+
+class DatasetDay(DomainObject, BaseModel):  # type: ignore[misc]
+    """usagestats_day's figures of one dataset and day in one narrow row, and
+    their running totals up to that day: a period's figures are the totals
+    of its last day less those of the day before it (the datasets and
+    catalogue panels, the dataset pages)."""
+
+    __tablename__ = "usagestats_dataset_day"
+
+    day = Column(Date, primary_key=True)
+    package_id = Column(UnicodeText, primary_key=True)
+    owner_org = Column(UnicodeText, nullable=False)
+    views = Column(BigInteger, nullable=False)
+    visitors = Column(BigInteger, nullable=False)  # daily visitors: summed, visitor-days
+    downloads = Column(BigInteger, nullable=False)
+    api_calls = Column(BigInteger, nullable=False)
+    views_total = Column(BigInteger, nullable=False)
+    visitors_total = Column(BigInteger, nullable=False)
+    downloads_total = Column(BigInteger, nullable=False)
+    api_calls_total = Column(BigInteger, nullable=False)
+
+
+# usagestats_dataset_day_totals, (package_id, day) holding the totals, and
+# usagestats_day_resources, a partial covering index, are made by the migration.
 
 
 class HourRollup(DomainObject, BaseModel):  # type: ignore[misc]

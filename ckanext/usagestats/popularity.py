@@ -36,12 +36,16 @@ log = logging.getLogger(__name__)
 SORT_RECENT = "usagestats_views_recent desc"
 _WIDTH = 12
 
+# Running totals of the last day, less those of the day before the recent ones.
 _COUNTS = """
-SELECT kind, sum(hits) AS total, coalesce(sum(hits) FILTER (WHERE day >= :since), 0) AS recent
-FROM usagestats_day
-WHERE package_id = :package AND resource_id = '*' AND detail = '*' AND owner_org <> '*'
-  AND kind IN ('view', 'download')
-GROUP BY kind
+SELECT coalesce(e.views_total, 0) AS views, coalesce(e.views_total, 0) - coalesce(b.views_total, 0) AS views_recent,
+       coalesce(e.downloads_total, 0) AS downloads,
+       coalesce(e.downloads_total, 0) - coalesce(b.downloads_total, 0) AS downloads_recent
+FROM (SELECT 1) one
+LEFT JOIN LATERAL (SELECT views_total, downloads_total FROM usagestats_dataset_day
+                   WHERE package_id = :package ORDER BY day DESC LIMIT 1) e ON true
+LEFT JOIN LATERAL (SELECT views_total, downloads_total FROM usagestats_dataset_day
+                   WHERE package_id = :package AND day < :since ORDER BY day DESC LIMIT 1) b ON true
 """
 
 # Counts only change when the rollup runs: a dataset page shown again within
@@ -76,14 +80,10 @@ def forget() -> None:
 def _query(package_id: str) -> dict[str, int]:
     today = datetime.datetime.now(privacy.timezone()).date()
     since = today - datetime.timedelta(days=tk.config.get("ckanext.usagestats.recent_days") - 1)
-    counts = {"views": 0, "views_recent": 0, "downloads": 0, "downloads_recent": 0}
     # A connection of its own: a failure must not spoil the caller's session.
     with model.meta.engine.connect() as connection:
-        for row in connection.execute(sa.text(_COUNTS), {"package": package_id, "since": since}):
-            name = "views" if row.kind == "view" else "downloads"
-            counts[name] = int(row.total)
-            counts[f"{name}_recent"] = int(row.recent)
-    return counts
+        row = connection.execute(sa.text(_COUNTS), {"package": package_id, "since": since}).one()
+    return {key: int(value) for key, value in row._mapping.items()}
 
 
 def index_views(pkg_dict: dict[str, Any]) -> dict[str, Any]:

@@ -36,6 +36,38 @@ MEASURES: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
+def period_figures(packages: str, start: datetime.date, end: datetime.date) -> str:
+    """SQL of the figures over ``[:start, :end]`` of the datasets of
+    ``packages`` (a table or CTE with ``id``), from ``usagestats_dataset_day``.
+
+    A short period sums its rows (one narrow row per dataset and day); a long
+    one takes the running totals of its last day less those of the day before
+    it, two index probes per dataset whatever its length. The same figures
+    either way: the cheaper plan (below about two months of days, the sum).
+    """
+    if (end - start).days < _SUMMED_DAYS:
+        sums = ", ".join(f"sum({f}) AS {f}" for f in _FIGURES)
+        columns = ", ".join(f"coalesce(d.{f}, 0) AS {f}" for f in _FIGURES)
+        return f"""
+        SELECT pk.id AS package_id, {columns}
+        FROM {packages} pk
+        LEFT JOIN (SELECT package_id, {sums} FROM usagestats_dataset_day
+                   WHERE day BETWEEN :start AND :end GROUP BY package_id) d ON d.package_id = pk.id"""
+    columns = ", ".join(f"coalesce(e.{f}_total, 0) - coalesce(b.{f}_total, 0) AS {f}" for f in _FIGURES)
+    totals = ", ".join(f"{f}_total" for f in _FIGURES)
+    return f"""
+        SELECT pk.id AS package_id, {columns}
+        FROM {packages} pk
+        LEFT JOIN LATERAL (SELECT {totals} FROM usagestats_dataset_day
+                           WHERE package_id = pk.id AND day <= :end ORDER BY day DESC LIMIT 1) e ON true
+        LEFT JOIN LATERAL (SELECT {totals} FROM usagestats_dataset_day
+                           WHERE package_id = pk.id AND day < :start ORDER BY day DESC LIMIT 1) b ON true"""
+
+
+_SUMMED_DAYS = 62
+_FIGURES = ("views", "visitors", "downloads", "api_calls")
+
+
 def _rows(sql: str, **params: Any) -> list[sa.engine.Row]:
     return list(model.Session.execute(sa.text(sql), params))
 
@@ -111,30 +143,16 @@ def api_calls(org: str | None, start: datetime.date, end: datetime.date, limit: 
 
 def datasets(org: str | None, start: datetime.date, end: datetime.date, limit: int,
              least: bool = False) -> list[dict[str, Any]]:
-    """Datasets by views (most or least viewed, never-viewed ones included).
-
-    The period's rows of each dataset are summed first, read from the
-    partial index ``usagestats_day_datasets`` alone (an index-only scan: the
-    conditions below are its own), then joined to the catalogue.
-    """
+    """An organisation's (or the site's) datasets by views over the period,
+    most or least viewed first, never-viewed ones included."""
     order = "ASC" if least else "DESC"
     found = _rows(f"""
-        WITH use AS (
-            SELECT package_id,
-                   coalesce(sum(hits) FILTER (WHERE kind = 'view'), 0) AS views,
-                   coalesce(sum(visitors) FILTER (WHERE kind = 'view'), 0) AS visitors,
-                   coalesce(sum(hits) FILTER (WHERE kind = 'download'), 0) AS downloads,
-                   coalesce(sum(hits) FILTER (WHERE kind = 'api'), 0) AS api_calls
-            FROM usagestats_day
-            WHERE resource_id = '{ALL}' AND detail = '{ALL}' AND owner_org <> '{ALL}'
-              AND package_id NOT IN ('', '{ALL}') AND day BETWEEN :start AND :end
-              AND (CAST(:org AS text) IS NULL OR owner_org = :org)
-            GROUP BY package_id)
-        SELECT p.id, p.name, p.title, p.type, coalesce(u.views, 0) AS views, coalesce(u.visitors, 0) AS visitors,
-               coalesce(u.downloads, 0) AS downloads, coalesce(u.api_calls, 0) AS api_calls
-        FROM package p LEFT JOIN use u ON u.package_id = p.id
-        WHERE p.state = 'active' AND (CAST(:org AS text) IS NULL OR p.owner_org = :org)
-        ORDER BY 5 {order}, 7 {order}, p.name LIMIT :limit""",
+        WITH pk AS (SELECT id, name, title, type FROM package
+                    WHERE state = 'active' AND (CAST(:org AS text) IS NULL OR owner_org = :org)),
+             use AS ({period_figures("pk", start, end)})
+        SELECT pk.id, pk.name, pk.title, pk.type, u.views, u.visitors, u.downloads, u.api_calls
+        FROM pk JOIN use u ON u.package_id = pk.id
+        ORDER BY u.views {order}, u.downloads {order}, pk.name LIMIT :limit""",
         org=org, start=start, end=end, limit=limit)
     return [dict(row._mapping) for row in found]
 
@@ -147,10 +165,10 @@ def resources(org: str | None, start: datetime.date, end: datetime.date, limit: 
                      coalesce(sum(hits) FILTER (WHERE kind = 'view'), 0) AS views,
                      coalesce(sum(hits) FILTER (WHERE kind = 'download'), 0) AS downloads,
                      coalesce(sum(hits) FILTER (WHERE kind = 'embed'), 0) AS embeds
-              FROM usagestats_day
+              FROM usagestats_day  -- the rows of the partial index usagestats_day_resources
               WHERE resource_id NOT IN ('', '{ALL}') AND package_id <> '{ALL}'
                 AND kind IN ('view', 'download', 'embed') AND day BETWEEN :start AND :end
-                AND (:org IS NULL OR owner_org = :org)
+                AND (CAST(:org AS text) IS NULL OR owner_org = :org)
               GROUP BY resource_id) use
         JOIN resource r ON r.id = use.resource_id
         JOIN package p ON p.id = r.package_id AND p.state = 'active'
@@ -176,19 +194,15 @@ _DIMENSIONS = {
 
 def catalogue(org: str | None, by: str, start: datetime.date, end: datetime.date,
               limit: int) -> list[dict[str, Any]]:
-    """Datasets and their use, classified by one dimension (from the database, not Solr)."""
+    """Datasets and their use, classified by one dimension (from the database, not Solr).
+
+    An organisation's datasets are those it owns now, with their whole use
+    over the period (as in :func:`datasets`)."""
     join, label = _DIMENSIONS[by]
     found = _rows(f"""
         WITH pk AS (SELECT id, owner_org, license_id FROM package
                     WHERE state = 'active' AND (:org IS NULL OR owner_org = :org)),
-             use AS (SELECT package_id,
-                            coalesce(sum(hits) FILTER (WHERE kind = 'view'), 0) AS views,
-                            coalesce(sum(hits) FILTER (WHERE kind = 'download'), 0) AS downloads
-                     FROM usagestats_day
-                     WHERE resource_id = '{ALL}' AND detail = '{ALL}' AND package_id NOT IN ('', '{ALL}')
-                       AND kind IN ('view', 'download') AND day BETWEEN :start AND :end
-                       AND (:org IS NULL OR owner_org = :org)
-                     GROUP BY package_id),
+             use AS ({period_figures("pk", start, end)}),
              classified AS (SELECT DISTINCT {label} AS value, pk.id FROM pk {join})
         SELECT c.value, count(*) AS datasets, coalesce(sum(u.views), 0) AS views,
                coalesce(sum(u.downloads), 0) AS downloads

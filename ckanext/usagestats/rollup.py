@@ -34,7 +34,7 @@ from ckan import model
 
 from ckanext.elections.utils import utcnow
 from ckanext.usagestats import buffer, ingest, popularity, privacy, redisio
-from ckanext.usagestats.model import BOT_PREFIX
+from ckanext.usagestats.model import ALL, BOT_PREFIX
 
 __all__ = ["day_range", "locked", "purge", "resolve_urls", "roll_days", "roll_minutes", "run"]
 
@@ -94,6 +94,28 @@ GROUP BY GROUPING SETS (
     (kind, detail),
     (kind, owner_org),
     (kind))
+"""
+
+# The day's figures of each dataset, pivoted, and the running totals: the
+# last totals before the day plus the day's (days are rolled up in order).
+_INSERT_DATASET_DAY = f"""
+INSERT INTO usagestats_dataset_day (day, package_id, owner_org, views, visitors, downloads, api_calls,
+                                    views_total, visitors_total, downloads_total, api_calls_total)
+SELECT d.day, d.package_id, d.owner_org, d.views, d.visitors, d.downloads, d.api_calls,
+       d.views + coalesce(b.views_total, 0), d.visitors + coalesce(b.visitors_total, 0),
+       d.downloads + coalesce(b.downloads_total, 0), d.api_calls + coalesce(b.api_calls_total, 0)
+FROM (SELECT day, package_id, min(owner_org) AS owner_org,
+             coalesce(sum(hits) FILTER (WHERE kind = 'view'), 0) AS views,
+             coalesce(sum(visitors) FILTER (WHERE kind = 'view'), 0) AS visitors,
+             coalesce(sum(hits) FILTER (WHERE kind = 'download'), 0) AS downloads,
+             coalesce(sum(hits) FILTER (WHERE kind = 'api'), 0) AS api_calls
+      FROM usagestats_day
+      WHERE day = :day AND resource_id = '{ALL}' AND detail = '{ALL}' AND owner_org <> '{ALL}'
+        AND package_id NOT IN ('', '{ALL}') AND kind IN ('view', 'download', 'api')
+      GROUP BY day, package_id) d
+LEFT JOIN LATERAL (
+    SELECT views_total, visitors_total, downloads_total, api_calls_total FROM usagestats_dataset_day x
+    WHERE x.package_id = d.package_id AND x.day < d.day ORDER BY x.day DESC LIMIT 1) b ON true
 """
 
 _INSERT_HOUR = f"""
@@ -237,11 +259,13 @@ def roll_day(day: datetime.date, tz: zoneinfo.ZoneInfo) -> None:
     hour_start = datetime.datetime.combine(day, datetime.time(0))
     with model.meta.engine.begin() as connection:
         connection.execute(sa.text("DELETE FROM usagestats_day WHERE day = :day"), {"day": day})
+        connection.execute(sa.text("DELETE FROM usagestats_dataset_day WHERE day = :day"), {"day": day})
         connection.execute(sa.text(
             "DELETE FROM usagestats_hour WHERE hour >= :start AND hour < :end"),
             {"start": hour_start, "end": hour_start + datetime.timedelta(days=1)})
         _chunk(connection, start, end)
         connection.execute(sa.text(_INSERT_DAY), {"day": day})
+        connection.execute(sa.text(_INSERT_DATASET_DAY), {"day": day})
         connection.execute(sa.text(_INSERT_HOUR), {"tz": tz.key})
 
 
@@ -338,8 +362,8 @@ def _reindex(days: list[datetime.date]) -> int:
     recent = tk.config.get("ckanext.usagestats.recent_days")
     with model.meta.engine.connect() as connection:
         ids = connection.execute(sa.text(
-            "SELECT DISTINCT package_id FROM usagestats_day WHERE kind = 'view' "
-            "AND package_id NOT IN ('', '*') AND resource_id = '*' AND day >= :start AND day <= :end"),
+            "SELECT DISTINCT package_id FROM usagestats_dataset_day WHERE views > 0 "
+            "AND day >= :start AND day <= :end"),
             {"start": min(days) - datetime.timedelta(days=recent + 1), "end": max(days)}).scalars().all()
     for package_id in ids:
         try:
@@ -347,6 +371,13 @@ def _reindex(days: list[datetime.date]) -> int:
         except Exception:
             log.warning("usagestats: could not reindex %s", package_id, exc_info=True)
     return len(ids)
+
+
+def _vacuum() -> None:
+    """Mark the closed days' pages all-visible, so that the panels' reads
+    stay index-only (autovacuum may come much later)."""
+    with model.meta.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(sa.text("VACUUM (ANALYZE) usagestats_day, usagestats_dataset_day, usagestats_hour"))
 
 
 def _ingest() -> dict[str, Any]:
@@ -381,5 +412,7 @@ def run(full: bool = False, since: datetime.date | None = None,
         if purged_at is None or now - purged_at > datetime.timedelta(days=1):
             report["purged"] = purge(now)
         report["reindexed"] = _reindex(closed)
+        if closed:
+            _vacuum()
         popularity.forget()
         return report

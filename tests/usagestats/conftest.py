@@ -7,8 +7,8 @@ from ckan import model
 
 from ckanext.usagestats import buffer, popularity, privacy, redisio
 
-TABLES = ("tracking_raw", "usagestats_event", "usagestats_day", "usagestats_hour", "usagestats_minute",
-          "usagestats_url", "usagestats_state", "usagestats_dropped", "usagestats_ingest")
+TABLES = ("tracking_raw", "usagestats_event", "usagestats_day", "usagestats_dataset_day", "usagestats_hour",
+          "usagestats_minute", "usagestats_url", "usagestats_state", "usagestats_dropped", "usagestats_ingest")
 
 # Every test of this folder: no automatic rollup jobs in Redis, no Solr reindexing.
 QUIET = {

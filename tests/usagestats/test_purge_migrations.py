@@ -55,8 +55,8 @@ class TestPurge:
 class TestMigrations:
     def test_downgrade_and_upgrade(self, migrate_db_for):
         inspector = lambda: sa.inspect(model.meta.engine)  # noqa: E731
-        tables = {"usagestats_event", "usagestats_day", "usagestats_hour", "usagestats_minute",
-                  "usagestats_url", "usagestats_state"}
+        tables = {"usagestats_event", "usagestats_day", "usagestats_dataset_day", "usagestats_hour",
+                  "usagestats_minute", "usagestats_url", "usagestats_state", "usagestats_dropped", "usagestats_ingest"}
         model.Session.remove()
         assert tables <= set(inspector().get_table_names())
 

@@ -97,6 +97,16 @@ class TestRollupEqualsRawCounts:
         assert _day_rows("owner_org = '*' AND package_id = '*' AND detail = '*'") == site
         assert _day_rows("owner_org <> '*' AND package_id = '*' AND detail = '*'") == orgs
         assert _day_rows("package_id NOT IN ('', '*') AND resource_id = '*'") == packages
+        pivoted = {}
+        for (day, kind, _org, package_id), (hits, visitors) in packages.items():
+            row = pivoted.setdefault((day, package_id), [0, 0, 0, 0])
+            if kind in ("view", "download", "api"):
+                row[("view", "download", "api").index(kind) + (kind != "view")] = hits
+            if kind == "view":
+                row[1] = visitors
+        assert {(r.day, r.package_id): [r.views, r.visitors, r.downloads, r.api_calls]
+                for r in model.Session.execute(sa.text("SELECT * FROM usagestats_dataset_day"))} == {
+            key: row for key, row in pivoted.items() if any(row)}
 
     @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(hits=st.lists(hit, max_size=60), split=st.integers(min_value=1, max_value=4 * 24 * 60))
@@ -141,3 +151,35 @@ class TestRollupEqualsRawCounts:
             "SELECT day, hits FROM usagestats_day WHERE owner_org = '*' AND package_id = '*' "
             "AND detail = '*'")).all()
         assert dict(hours) == dict(days)
+
+
+@pytest.mark.ckan_config("ckanext.usagestats.timezone", "Europe/Paris")
+@pytest.mark.ckan_config("ckanext.usagestats.rollup_interval", 0)
+@pytest.mark.ckan_config("ckanext.usagestats.reindex", False)
+@pytest.mark.usefixtures("with_plugins")
+class TestDatasetFigures:
+    @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(hits=st.lists(hit, max_size=60), first=st.integers(min_value=0, max_value=4),
+           length=st.integers(min_value=0, max_value=4))
+    def test_summed_and_running_totals_agree_with_raw_counts(self, datasets, hits, first, length, monkeypatch):
+        """Both plans of query.period_figures give the counts of the raw rows."""
+        from ckanext.usagestats import query
+
+        empty_usage_tables()
+        expected = _store(hits, datasets)
+        rollup.run(now=NOW)
+        start = (NOW - datetime.timedelta(days=first)).date()
+        end = start + datetime.timedelta(days=length)
+
+        counts = collections.Counter()
+        for ts, kind, _org, package_id, _visitor in expected:
+            if package_id and kind in ("view", "download", "api") and start <= ts.replace(
+                    tzinfo=datetime.UTC).astimezone(TZ).date() <= end:
+                counts[(package_id, kind)] += 1
+        direct = {d["id"]: (counts[(d["id"], "view")], counts[(d["id"], "download")], counts[(d["id"], "api")])
+                  for d in datasets}
+        for summed_days in (0, 10_000):  # running totals, then sums
+            monkeypatch.setattr(query, "_SUMMED_DAYS", summed_days)
+            rows = query.datasets(None, start, end, 100)
+            model.Session.rollback()
+            assert {r["id"]: (r["views"], r["downloads"], r["api_calls"]) for r in rows} == direct, summed_days
