@@ -40,8 +40,9 @@ render_configs() {
     export PG_DATA=$pg/data PG_SOCKET=$pg/socket
     export IDENTIFIER="ckanext-elections:$ROOT"
     export PG_AS_OWNER="" NGINX_USER=""
-    local redis_url
-    redis_url=$(sed -n 's/^ckan\.redis\.url *= *//p' "$PORTAL_INI" 2>/dev/null | tail -1)
+    # No ckan.ini before `make up` (a fresh clone's `make test`): the default.
+    local redis_url=""
+    [ ! -f "$PORTAL_INI" ] || redis_url=$(sed -n 's/^ckan\.redis\.url *= *//p' "$PORTAL_INI" | tail -1)
     export WEB_REDIS_URL="${redis_url:-redis://127.0.0.1:$REDIS_PORT/0}?socket_timeout=0.05&socket_connect_timeout=0.05"
     if is_root; then
         PG_AS_OWNER="setpriv --reuid=postgres --regid=postgres --init-groups "
