@@ -40,6 +40,11 @@ render_configs() {
     export PG_DATA=$pg/data PG_SOCKET=$pg/socket
     export IDENTIFIER="ckanext-elections:$ROOT"
     export PG_AS_OWNER="" NGINX_USER=""
+    # nginx holds a descriptor or two per reader: as many as this machine's
+    # hard limit allows (at most 65536), a quarter of them connections.
+    local hard; hard=$(ulimit -Hn)
+    [ "$hard" = unlimited ] || [ "$hard" -gt 65536 ] && hard=65536
+    export OPEN_FILES=$hard WORKER_CONNECTIONS=$((hard / 4 > 1024 ? hard / 4 : 1024))
     # No ckan.ini before `make up` (a fresh clone's `make test`): the default.
     local redis_url=""
     [ ! -f "$PORTAL_INI" ] || redis_url=$(sed -n 's/^ckan\.redis\.url *= *//p' "$PORTAL_INI" | tail -1)

@@ -108,42 +108,76 @@ def run_jobs(ini: pathlib.Path, timeout: float = 120) -> str:
     return output
 
 
+def free_port() -> int:
+    """A port nothing listens on now (the OS's choice)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def open_files() -> int:
+    """What scripts/services.sh gives nginx: the hard limit, at most 65536."""
+    import resource
+
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    return 65536 if hard == resource.RLIM_INFINITY else min(hard, 65536)
+
+
+def usage_log(socket_path: str) -> str:
+    """The ``${USAGE_LOG}`` line scripts/services.sh writes for the portal."""
+    return (f"access_log syslog:server=unix:{socket_path},nohostname,tag=usagestats "
+            "elections_usage if=$elections_from_cache;")
+
+
 @contextmanager
-def caching_proxy(upstream_port: int, listen_port: int) -> Iterator[str]:
+def nginx(upstream: str, folder: pathlib.Path | None = None, usage: str = "",
+          listen_port: int | None = None) -> Iterator[str]:
     """The project's nginx (deploy/nginx.conf.in, rendered as scripts/services.sh
-    does) in front of a live CKAN, until the block ends."""
+    does) in front of ``upstream`` (host:port) until the block ends; yields its URL.
+
+    Its files go to ``folder`` (a temporary one if None); ``usage`` is the
+    ``${USAGE_LOG}`` line (see :func:`usage_log`), none by default.
+    """
     import re
     import shutil
 
-    with tempfile.TemporaryDirectory() as folder:
-        state = pathlib.Path(folder)
-        (state / "nginx").mkdir()
-        (state / "run").mkdir()
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not os.path.exists(binary):
+        raise RuntimeError("nginx is not installed (make test installs it)")
+    port = listen_port or free_port()
+    name = "proxytest"
+    with tempfile.TemporaryDirectory() as scratch:
+        state = folder or pathlib.Path(scratch)
+        for sub in ("run", "logs", "nginx", f"nginx/{name}-tmp", f"nginx/{name}-cache"):
+            (state / sub).mkdir(parents=True, exist_ok=True)
+        files = open_files()
         values = {
-            "NGINX_USER": "user root;" if os.geteuid() == 0 else "", "STATE": str(state), "LOGS": str(state),
-            "NAME": "proxytest", "LISTEN": f"127.0.0.1:{listen_port}", "MAX_BODY": "210m",
-            "WEBASSETS": str(ROOT / ".state" / "storage-test" / "webassets"), "USAGE_LOG": "",
-            "UPSTREAM_SERVERS": f"        server 127.0.0.1:{upstream_port} max_fails=0;",
+            "NGINX_USER": "user root;" if os.geteuid() == 0 else "", "STATE": str(state),
+            "LOGS": str(state / "logs"), "NAME": name, "LISTEN": f"127.0.0.1:{port}", "MAX_BODY": "210m",
+            "WEBASSETS": str(ROOT / ".state" / "storage-test" / "webassets"), "USAGE_LOG": usage,
+            "UPSTREAM_SERVERS": f"        server {upstream} max_fails=0;",
+            "OPEN_FILES": str(files), "WORKER_CONNECTIONS": str(max(1024, files // 4)),
         }
 
         def render(template: str, target: pathlib.Path) -> None:
             text = (ROOT / "deploy" / template).read_text(encoding="utf-8")
-            rendered = re.sub(r"\$\{([A-Z_]+)\}", lambda m: values.get(m.group(1), m.group(0)), text)
-            target.write_text(rendered, encoding="utf-8")
+            target.write_text(re.sub(r"\$\{([A-Z_]+)\}", lambda m: values[m.group(1)], text), encoding="utf-8")
 
-        render("nginx.conf.in", state / "nginx" / "proxytest.conf")
-        render("nginx-microcache.conf.in", state / "nginx" / "microcache-proxytest.conf")
-        for part in ("proxytest-tmp", "proxytest-cache"):
-            (state / "nginx" / part).mkdir()
-        process = subprocess.Popen([shutil.which("nginx") or "/usr/sbin/nginx", "-c",
-                                    str(state / "nginx" / "proxytest.conf"), "-g", "daemon off;"],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        url = f"http://127.0.0.1:{listen_port}"
+        conf = state / "nginx" / f"{name}.conf"
+        render("nginx.conf.in", conf)
+        render("nginx-microcache.conf.in", state / "nginx" / f"microcache-{name}.conf")
+        output = state / "logs" / "nginx.out"
+        with open(output, "ab") as sink:
+            process = subprocess.Popen([binary, "-c", str(conf), "-g", "daemon off;"],
+                                       stdout=subprocess.DEVNULL, stderr=sink)
+        url = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 20
             while True:
                 if process.poll() is not None:
-                    raise RuntimeError(f"nginx stopped: {process.stderr.read().decode()[-500:]}")
+                    raise RuntimeError(f"nginx stopped: {output.read_text()[-1000:]}")
                 try:
                     requests.get(f"{url}/api/3/action/status_show", timeout=2)
                     break
@@ -155,3 +189,8 @@ def caching_proxy(upstream_port: int, listen_port: int) -> Iterator[str]:
         finally:
             process.terminate()
             process.wait(timeout=30)
+
+
+def caching_proxy(upstream_port: int, listen_port: int):
+    """The project's nginx on ``listen_port`` in front of a live CKAN on ``upstream_port``."""
+    return nginx(f"127.0.0.1:{upstream_port}", listen_port=listen_port)

@@ -30,8 +30,6 @@ from ckanext.usagestats import buffer, ingest, listener, redisio
 from tests import live
 from tests.elections.conftest import make_election  # noqa: F401 (a fixture)
 
-from .nginx import nginx, usage_log
-
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SUPERVISOR_CONF = ROOT / ".state" / "supervisor" / "supervisord.conf"
 CLIENT = "127.0.0.77"  # a loopback address of its own: findable wherever it would be kept
@@ -107,7 +105,8 @@ def test_each_request_counted_once_whoever_answered_and_no_address_kept(live_url
     api = f"/api/3/action/elections_results_show?id={night['name']}&level=canton"
     download = f"/election/{night['name']}/results/canton.csv"
     statuses = []
-    with listening(tmp_path) as socket_path, nginx(upstream, tmp_path / "nginx", usage_log(socket_path)) as url:
+    with listening(tmp_path) as socket_path, \
+            live.nginx(upstream, tmp_path / "nginx", live.usage_log(socket_path)) as url:
         for round_ in range(3):
             for path in (api, api, api, download, download):
                 status, cache, _seconds = get(url, path)
