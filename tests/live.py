@@ -108,6 +108,15 @@ def run_jobs(ini: pathlib.Path, timeout: float = 120) -> str:
     return output
 
 
+def webassets_folder() -> pathlib.Path:
+    """Where the suite's CKAN writes its webassets: the ini's storage path's
+    (each suite's own, so suites side by side serve their own bundles)."""
+    parser = configparser.RawConfigParser()
+    parser.read_string(test_ini().read_text(encoding="utf-8").replace("%(here)s", str(ROOT)))
+    storage = parser.get("app:main", "ckan.storage_path", fallback=str(ROOT / ".state" / "storage-test"))
+    return pathlib.Path(parser.get("app:main", "ckan.webassets.path", fallback=f"{storage}/webassets"))
+
+
 def free_port() -> int:
     """A port nothing listens on now (the OS's choice)."""
     import socket
@@ -156,7 +165,7 @@ def nginx(upstream: str, folder: pathlib.Path | None = None, usage: str = "",
         values = {
             "NGINX_USER": "user root;" if os.geteuid() == 0 else "", "STATE": str(state),
             "LOGS": str(state / "logs"), "NAME": name, "LISTEN": f"127.0.0.1:{port}", "MAX_BODY": "210m",
-            "WEBASSETS": str(ROOT / ".state" / "storage-test" / "webassets"), "USAGE_LOG": usage,
+            "WEBASSETS": str(webassets_folder()), "USAGE_LOG": usage,
             "UPSTREAM_SERVERS": f"        server {upstream} max_fails=0;",
             "OPEN_FILES": str(files), "WORKER_CONNECTIONS": str(max(1024, files // 4)),
         }
