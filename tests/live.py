@@ -172,7 +172,9 @@ def nginx(upstream: str, folder: pathlib.Path | None = None, usage: str = "",
 
         def render(template: str, target: pathlib.Path) -> None:
             text = (ROOT / "deploy" / template).read_text(encoding="utf-8")
-            target.write_text(re.sub(r"\$\{([A-Z_]+)\}", lambda m: values[m.group(1)], text), encoding="utf-8")
+            # Only the names given are replaced (the comments mention others).
+            rendered = re.sub(r"\$\{([A-Z_]+)\}", lambda m: values.get(m.group(1), m.group(0)), text)
+            target.write_text(rendered, encoding="utf-8")
 
         conf = state / "nginx" / f"{name}.conf"
         render("nginx.conf.in", conf)

@@ -17,7 +17,7 @@ from ckan.common import CKANConfig
 from ckan.lib.plugins import DefaultTranslation
 from ckan.types import Context, DataDict, Schema
 
-from ckanext.elections import framing, http_cache, i18n, jobs, night
+from ckanext.elections import framing, http_cache, i18n, import_queue, night
 from ckanext.elections.datastore import tables
 from ckanext.elections.logic import schema
 
@@ -55,15 +55,15 @@ class ElectionsPlugin(DefaultTranslation, p.SingletonPlugin):
             app.after_request(framing.framing_headers)
         return app
 
-    # IPackageController. Imports are not queued from hooks: jobs.watch_sessions
+    # IPackageController. Imports are not queued from hooks: import_queue.watch_sessions
     # queues them after the commit, and also sees the resources package_create
     # and package_update save, which fire no IResourceController hook.
     def after_dataset_create(self, context: Context, pkg_dict: dict[str, Any]) -> None:
-        if pkg_dict.get("type") == jobs.ELECTION_TYPE:
+        if pkg_dict.get("type") == import_queue.ELECTION_TYPE:
             tables.drop_copied_tables(pkg_dict)
 
     def after_dataset_update(self, context: Context, pkg_dict: dict[str, Any]) -> None:
-        if pkg_dict.get("type") == jobs.ELECTION_TYPE:
+        if pkg_dict.get("type") == import_queue.ELECTION_TYPE:
             tables.drop_copied_tables(pkg_dict)
 
     def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:

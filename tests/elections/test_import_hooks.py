@@ -64,10 +64,23 @@ class TestWhichFilesAreImported:
     def test_other_kinds_of_files_are_not_imported(self, make_election):
         election = make_election()
 
-        resource = helpers.call_action("resource_create", package_id=election["id"], resource_type="boundaries",
-                                       format="GeoJSON", url="https://example.org/cantons.geojson")
+        resource = helpers.call_action("resource_create", package_id=election["id"], resource_type="other",
+                                       format="PDF", url="https://example.org/notice.pdf")
 
         assert imports(resource["id"]) == []
+
+    def test_linked_outlines_are_queued_to_be_copied_uploaded_ones_are_not(self, make_election):
+        election = make_election()
+
+        linked = helpers.call_action("resource_create", package_id=election["id"], resource_type="boundaries",
+                                     format="GeoJSON", url="https://example.org/cantons.geojson")
+        uploaded = helpers.call_action("resource_create", package_id=election["id"], resource_type="boundaries",
+                                       format="GeoJSON", url="cantons.geojson",
+                                       upload=upload('{"type": "FeatureCollection", "features": []}'))
+
+        (record,) = imports(linked["id"])
+        assert queued_imports() == [record.id]
+        assert imports(uploaded["id"]) == []
 
     def test_metadata_and_xloader_updates_are_not_a_new_file(self, make_election):
         election = make_election()
