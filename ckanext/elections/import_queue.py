@@ -133,6 +133,10 @@ def _uploaded(resource: model.Resource) -> bool:
 def _enqueue_queued(session: Any) -> None:
     from ckanext.elections.jobs import import_resource_job  # the job imports this module
 
+    if session.in_nested_transaction():
+        # SQLAlchemy says after_commit for a SAVEPOINT's release too (CKAN
+        # 2.12's package_update saves in one): nothing is committed yet.
+        return
     session.info.pop(_NOTED, None)
     unqueued = []
     for record_id, resource_id in session.info.pop(_QUEUED, []):
