@@ -221,6 +221,8 @@ class TestPages:
 
     def test_the_resource_page_speaks_of_the_election(self, app, night):
         election, cantons = night(notes="A night of counting.")
+        # The factory describes its resources: this one, as most, has no description.
+        helpers.call_action("resource_patch", id=cantons["id"], description="")
 
         html = app.get(f"/fr/dataset/{election['name']}/resource/{cantons['id']}").body
 

@@ -79,6 +79,14 @@ class TestConsistency:
                           headers={"Authorization": token})
         assert answer.status_code in (200, 409)
 
+    def test_a_list_or_an_object_for_a_single_value_is_a_validation_error(self, app):
+        token = factories.APIToken(user=factories.Sysadmin()["name"])["token"]
+
+        for value in ([{}, float("inf")], [{}], {"a": 1}, ["2026-01-01"]):
+            answer = app.post("/api/3/action/usagestats_api_calls", json={"start": value},
+                              headers={"Authorization": token}, status=409)
+            assert list(answer.json["error"]) == ["start", "__type"], value
+
     def test_no_input_is_a_server_error(self, app):
         user = factories.User()
         sysadmin = factories.Sysadmin()

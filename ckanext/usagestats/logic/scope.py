@@ -50,7 +50,17 @@ def documented(params: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
 
 
 def validated(data_dict: DataDict, action_schema: dict[str, Any], context: Context) -> dict[str, Any]:
-    data, errors = tk.navl_validate(data_dict, action_schema, context)
+    """The parameters of ``action_schema``, validated; others are ignored.
+
+    Every parameter is a single value: navl would take a list of objects for
+    nested data and fail with a server error instead of saying so.
+    """
+    given = {key: data_dict[key] for key in action_schema if key in data_dict}
+    errors = {key: [tk._("Expected a single value, not a list or an object")]
+              for key, value in given.items() if isinstance(value, (list, dict))}
+    if errors:
+        raise tk.ValidationError(errors)
+    data, errors = tk.navl_validate(given, action_schema, context)
     if errors:
         raise tk.ValidationError(errors)
     return data
