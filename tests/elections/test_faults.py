@@ -139,11 +139,13 @@ def test_solr_stopped_results_still_answer_and_search_fails_as_ckan_does(night):
 
     with stopped("solr"):
         answer, seconds = timed_get(f"{url}/api/3/action/elections_results_show?id=night&level=canton")
-        page = requests.get(f"{url}/dataset/night", timeout=30)
+        # CKAN's own dataset page counts the organisation's datasets in Solr
+        # (a 500 without it, plugins or not): the downloads do not need it.
+        download = requests.get(f"{url}/election/night/results/canton.csv", timeout=30)
         search = requests.get(f"{url}/api/3/action/package_search?q=night", timeout=30)
 
     assert answer.status_code == 200 and seconds < 5
-    assert page.status_code == 200
+    assert download.status_code == 200 and download.text.count("\n") > 1
     assert search.status_code >= 400 and search.headers["Content-Type"].startswith("application/json")
     assert territory(url) == before
 
