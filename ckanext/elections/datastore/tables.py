@@ -185,6 +185,9 @@ def drop_copied_tables(dataset: dict[str, Any]) -> list[str]:
         if resource is not None:
             resource.state = "deleted"
         dataset["resources"].remove(copy)
+    # Written now: CKAN 2.12 indexes the dataset before the commit, from
+    # plain SELECTs that do not flush the session (2.11 indexed on commit).
+    model.Session.flush()
     return [copy["id"] for copy in copies]
 
 
