@@ -5,7 +5,9 @@
 #
 #   tests/ckan_suites/run.sh [--without] [SUITE...]   SUITE: tracking scheming core
 #
-# Extra pytest options go in CKAN_SUITES_PYTEST_ARGS.
+# CKAN_SUITES names the suites run by default (core tracking scheming);
+# CKAN_SUITES_JOBS how many run side by side (2); extra pytest options go
+# in CKAN_SUITES_PYTEST_ARGS.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
@@ -14,7 +16,8 @@ HERE=$ROOT/tests/ckan_suites
 WORK=$STATE/ckan-suites
 mode=with
 if [ "${1:-}" = --without ]; then mode=without; shift; fi
-[ $# -gt 0 ] || set -- ${CKAN_SUITES:-tracking scheming}
+# shellcheck disable=SC2086
+[ $# -gt 0 ] || set -- ${CKAN_SUITES:-core tracking scheming}
 SITE=$("$VENV/bin/python" -c 'import ckan, os; print(os.path.dirname(os.path.dirname(ckan.__file__)))')
 mkdir -p "$WORK"
 
@@ -57,22 +60,48 @@ with open(output, "w", encoding="utf-8") as ini:
 PY
 }
 
-status=0
-for suite in "$@"; do
+run_suite() { # run_suite SUITE: prepare its databases, run its tests
+    local suite=$1 ini=$HERE/$1.ini started=$SECONDS files
     read -ra files <<<"$(paths "$suite")"
-    ini=$HERE/$suite.ini
     if [ "$mode" = without ]; then
         ini=$WORK/$suite-without.ini
         derive "$HERE/$suite.ini" "$ini" ckan_suites:without
     fi
     derive "$HERE/$suite.ini" "$WORK/$suite-setup.ini" setup
     TEST_INI=$WORK/$suite-setup.ini TEST_DB=ckan_suites_$suite TEST_DATASTORE_DB=datastore_suites_$suite \
-        "$ROOT/scripts/site.sh" test
+        "$ROOT/scripts/site.sh" test || return 1
     say "CKAN's $suite tests ($mode our plugins)"
-    started=$SECONDS
+    local status=0
     # shellcheck disable=SC2086
     (cd "$ROOT" && PYTHONPATH=$ROOT "$VENV/bin/pytest" -p tests.ckan_suites.plugin --ckan-ini="$ini" \
-        -q -rfEX --no-header ${CKAN_SUITES_PYTEST_ARGS:-} "${files[@]}") || status=1
-    say "CKAN's $suite tests took $((SECONDS - started)) s"
+        -q -rfEX --no-header -W ignore::DeprecationWarning ${CKAN_SUITES_PYTEST_ARGS:-} "${files[@]}") || status=$?
+    say "CKAN's $suite tests ($mode our plugins) took $((SECONDS - started)) s"
+    return "$status"
+}
+
+# The suites share the machine's cores in CKAN_SUITES_JOBS lanes (2 by
+# default), each lane running its suites one after the other into a log of
+# its own, printed when all are done.
+jobs=${CKAN_SUITES_JOBS:-2}
+suites=("$@")
+if [ "$jobs" -le 1 ] || [ ${#suites[@]} -le 1 ]; then
+    status=0
+    for suite in "${suites[@]}"; do run_suite "$suite" || status=1; done
+    exit "$status"
+fi
+pids=()
+for ((lane = 0; lane < jobs; lane++)); do
+    (
+        status=0
+        for ((i = lane; i < ${#suites[@]}; i += jobs)); do run_suite "${suites[$i]}" || status=1; done
+        exit "$status"
+    ) >"$WORK/$mode-lane-$lane.log" 2>&1 &
+    pids+=($!)
+done
+say "CKAN's suites (${suites[*]}) in $jobs lanes: logs in $WORK/$mode-lane-*.log"
+status=0
+for ((lane = 0; lane < jobs; lane++)); do
+    wait "${pids[$lane]}" || status=1
+    cat "$WORK/$mode-lane-$lane.log"
 done
 exit "$status"
