@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import struct
 from typing import Any
 
 import ckan
@@ -31,6 +32,7 @@ __all__ = [
     "elections_kind_choices",
     "elections_level_choices",
     "elections_live_results_url",
+    "elections_logo_size",
     "elections_status_choices",
     "elections_title",
     "elections_vocabulary",
@@ -202,3 +204,35 @@ def elections_title(name: str) -> str:
     except (tk.ObjectNotFound, tk.NotAuthorized):
         return name
     return package.get("title") or name
+
+
+def elections_logo_size() -> tuple[int, int] | None:
+    """Width and height of the site's logo when it is a PNG of CKAN's or an
+    extension's public folders that CKAN's theme shows at its own size (at
+    most 60 px high), so that the header can reserve its place: CKAN's
+    ``<img>`` has no size, and the page moves down once it has loaded.
+    None otherwise (an external logo, another format, a larger one)."""
+    logo = str(tk.config.get("ckan.site_logo") or "")
+    if not logo.startswith("/") or logo.startswith("//") or ".." in logo:
+        return None
+    # Where CKAN's Flask app looks for static files, in its order.
+    folders = [folder for folder in str(tk.config.get("extra_public_paths") or "").split(",") if folder]
+    folders += list(tk.config.get("plugin_public_paths") or [])
+    folders.append(os.path.join(os.path.dirname(ckan.__file__), tk.config.get("ckan.base_public_folder") or "public"))
+    for folder in folders:
+        size = _png_size(os.path.join(folder, logo.lstrip("/")))
+        if size:
+            return size if size[1] <= 60 else None
+    return None
+
+
+@functools.lru_cache(maxsize=4)
+def _png_size(path: str) -> tuple[int, int] | None:
+    try:
+        with open(path, "rb") as image:
+            head = image.read(24)
+    except OSError:
+        return None
+    if len(head) < 24 or head[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    return struct.unpack(">II", head[16:24])
