@@ -20,6 +20,13 @@ if [ "${1:-}" = --without ]; then mode=without; shift; fi
 [ $# -gt 0 ] || set -- ${CKAN_SUITES:-core tracking scheming}
 SITE=$("$VENV/bin/python" -c 'import ckan, os; print(os.path.dirname(os.path.dirname(ckan.__file__)))')
 mkdir -p "$WORK"
+# One run at a time on these databases: a second one (another checkout's
+# make test on the same services) waits for the first.
+exec 9>"$WORK/lock"
+if ! flock -n 9; then
+    say "Waiting for another run of CKAN's suites to finish ($WORK/lock)"
+    flock 9
+fi
 
 paths() { # paths SUITE: the test files of a suite
     case "$1" in
