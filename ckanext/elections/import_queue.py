@@ -124,6 +124,13 @@ def _imports(change: _FileChange) -> bool:
 
 def _uploaded(resource: model.Resource) -> bool:
     upload = uploader.get_resource_uploader({"id": resource.id, "url": resource.url, "url_type": "upload"})
+    storage = getattr(upload, "storage", None)
+    if storage is not None:
+        # A file storage (CKAN 2.12, ckan.files.storage.*): asked, when it can tell.
+        from ckan.lib import files
+        if not storage.supports(files.Capability.EXISTS):
+            return True
+        return storage.exists(files.FileData(files.Location(upload.get_path(resource.id))))
     path = getattr(upload, "get_path", None)
     if path is None or not getattr(upload, "storage_path", None):
         return True  # stored elsewhere (an IUploader): let the job fetch it
