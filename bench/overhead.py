@@ -21,7 +21,10 @@ Usage::
     .venv/bin/python bench/overhead.py [--rounds 300] [--drop usagestats]
 
 ``--drop`` names the plugins the second CKAN goes without (all of ours by
-default), to find which one costs what.
+default), to find which one costs what. ``--app N`` measures instead, in
+this process, what building CKAN's app costs with and without them (N
+times each, in turn): what CKAN's own tests pay once per test that uses the
+``app`` fixture, which is where they are slower with our plugins.
 """
 from __future__ import annotations
 
@@ -186,6 +189,23 @@ def measure(servers: tuple[tuple[str, int], tuple[str, int]], path: str, rounds:
     return times[0], times[1], spent
 
 
+def app_creation(ours: pathlib.Path, theirs: pathlib.Path, times: int) -> None:
+    """CPU ms of ``make_app`` with each ini, in turn."""
+    from ckan.cli import load_config
+    from ckan.config.middleware import make_app
+
+    configs = (load_config(str(ours)), load_config(str(theirs)))
+    spent: tuple[list[float], list[float]] = ([], [])
+    for i in range(times + 1):
+        for side in ((0, 1) if i % 2 else (1, 0)):
+            started = time.process_time()
+            make_app(configs[side])
+            if i:  # the first builds warm the imports up
+                spent[side].append((time.process_time() - started) * 1000)
+    with_ms, without_ms = statistics.median(spent[0]), statistics.median(spent[1])
+    print(f"make_app CPU ms: with {with_ms:.0f}, without {without_ms:.0f}, {100 * (with_ms / without_ms - 1):+.1f}%")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--prepare", action="store_true", help="recreate the bench's databases first")
@@ -193,6 +213,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument("--drop", default=",".join(OURS), help="plugins the second CKAN goes without")
     parser.add_argument("--page", action="append", help="paths to measure (default: the plain dataset page)")
+    parser.add_argument("--app", type=int, metavar="N", help="measure building CKAN's app instead, N times each")
     args = parser.parse_args()
     drop = tuple(p for p in args.drop.split(",") if p)
     log = ROOT / ".state" / "logs" / "bench-overhead-web.log"
@@ -204,6 +225,9 @@ def main() -> None:
         theirs = write_ini(folder / "without.ini", drop)
         if args.prepare:
             prepare(ours)
+        if args.app:
+            app_creation(ours, theirs, args.app)
+            return
         os.environ["CKAN_INI"] = str(ours)
         ensure_dataset(ours)
         servers = (stack.enter_context(serve(ours, log)), stack.enter_context(serve(theirs, log)))
