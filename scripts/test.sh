@@ -18,7 +18,7 @@ status=0
 # (tests/ckan_suites/README.rst), each on databases of its own: on the
 # whole run only (pytest arguments leave them out), and on the CKAN release
 # their list of known failures is for. CKAN_SUITES="" leaves them out.
-if [ $# -eq 0 ] && [ "$CKAN_RELEASE" = 2.11 ] && [ -n "${CKAN_SUITES-core tracking scheming}" ]; then
+if [ $# -eq 0 ] && [ "$CKAN_RELEASE" = 2.11 ] && [ -n "${CKAN_SUITES-scheming core tracking}" ]; then
     "$ROOT/tests/ckan_suites/run.sh" || status=1
 fi
 exit "$status"

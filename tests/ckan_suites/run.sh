@@ -5,7 +5,8 @@
 #
 #   tests/ckan_suites/run.sh [--without] [SUITE...]   SUITE: tracking scheming core
 #
-# CKAN_SUITES names the suites run by default (core tracking scheming);
+# CKAN_SUITES names the suites run by default (scheming core tracking:
+# core, the longest, in a lane of its own);
 # CKAN_SUITES_JOBS how many run side by side (2); extra pytest options go
 # in CKAN_SUITES_PYTEST_ARGS.
 set -euo pipefail
@@ -17,7 +18,7 @@ WORK=$STATE/ckan-suites
 mode=with
 if [ "${1:-}" = --without ]; then mode=without; shift; fi
 # shellcheck disable=SC2086
-[ $# -gt 0 ] || set -- ${CKAN_SUITES:-core tracking scheming}
+[ $# -gt 0 ] || set -- ${CKAN_SUITES:-scheming core tracking}
 SITE=$("$VENV/bin/python" -c 'import ckan, os; print(os.path.dirname(os.path.dirname(ckan.__file__)))')
 mkdir -p "$WORK"
 # One run at a time on these databases: a second one (another checkout's
