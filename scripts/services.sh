@@ -168,6 +168,9 @@ start_portal() {
     [ -f "$PORTAL_INI" ] || die "no ckan.ini yet: run make up"
     check_nginx_port "$PORTAL_PORT" nginx
     start_programs "web:*" worker nginx
+    # A running nginx re-reads its configuration (WEB= may have changed its
+    # upstream): a graceful reload, no request lost.
+    ctl signal HUP nginx >/dev/null
     local i
     for ((i = 0; i < WEB; i++)); do
         wait_for 120 curl -fsS "http://127.0.0.1:$((WEB_PORT_FIRST + i))/api/3/action/status_show" \
