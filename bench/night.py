@@ -21,8 +21,9 @@ and time.
    poller (p95).
 5. CKAN's web processes stopped for 60 s in the middle of a poll: errors
    seen by anonymous viewers, and how long they take to catch up after.
-6. Usage analytics: hits counted by ckanext-usagestats after the run,
-   against the requests the load generator made.
+6. Usage analytics: hits counted by ckanext-usagestats after the run (the
+   cached ones from nginx's files a minute, once ingested), against the
+   requests the load generator made.
 """
 from __future__ import annotations
 
@@ -239,7 +240,16 @@ def outage(embed: str, seconds: int) -> dict:
 
 
 def usage(requests_made: int, since: str, token: str) -> dict:
-    subprocess.run([str(CKAN), "-c", str(ROOT / "ckan.ini"), "usagestats", "rollup"], capture_output=True)
+    # nginx writes the cached hits a file a minute; the rollup ingests a file
+    # once nginx has left it (ckanext.usagestats.nginx_logs): roll up until
+    # every file of the run is in.
+    logs = ROOT / ".state" / "run" / "usagestats" / "nginx"
+    deadline = time.monotonic() + 240
+    while True:
+        subprocess.run([str(CKAN), "-c", str(ROOT / "ckan.ini"), "usagestats", "rollup"], capture_output=True)
+        if not any(logs.glob("*.log")) or time.monotonic() > deadline:
+            break
+        time.sleep(10)
     answer = requests.get(f"{PORTAL}/api/3/action/usagestats_live", params={"hours": 2},
                           headers={"Authorization": token}, timeout=60)
     try:

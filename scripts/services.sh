@@ -41,10 +41,13 @@ render_configs() {
     export IDENTIFIER="ckanext-elections:$ROOT"
     export PG_AS_OWNER="" NGINX_USER=""
     # nginx holds a descriptor or two per reader: as many as this machine's
-    # hard limit allows (at most 65536), a quarter of them connections.
+    # hard limit allows (at most 65536).
     local hard; hard=$(ulimit -Hn)
     [ "$hard" = unlimited ] || [ "$hard" -gt 65536 ] && hard=65536
-    export OPEN_FILES=$hard WORKER_CONNECTIONS=$((hard / 4 > 1024 ? hard / 4 : 1024))
+    # Each of 10,000 readers holds a connection (and a descriptor), plus one
+    # to CKAN while a cached answer is refreshed; the rest is for files.
+    local connections=$((hard * 4 / 5)); [ $connections -le 16384 ] || connections=16384
+    export OPEN_FILES=$hard WORKER_CONNECTIONS=$connections
     # No ckan.ini before `make up` (a fresh clone's `make test`): the default.
     local redis_url=""
     [ ! -f "$PORTAL_INI" ] || redis_url=$(sed -n 's/^ckan\.redis\.url *= *//p' "$PORTAL_INI" | tail -1)
@@ -56,12 +59,16 @@ render_configs() {
     fi
     render "$ROOT/deploy/supervisord.conf.in" "$SUPERVISOR_CONF"
     export MAX_BODY=210m
-    # The hits nginx answers from its cache go to ckanext-usagestats'
-    # listener (program usagestats-listener), which keys them without
-    # keeping addresses.
-    mkdir -p "$STATE/run/usagestats"
+    # The hits nginx answers from its cache, which CKAN never sees, go to a
+    # file a minute: the usage rollup job keys them (ckanext.usagestats.
+    # nginx_logs in config/portal.ini), then deletes each file once its
+    # minute is over. A file loses nothing under load, where a datagram
+    # socket (ckan usagestats listen) drops what its reader cannot keep up
+    # with; addresses stay on disk for a couple of minutes.
+    mkdir -p "$STATE/run/usagestats/nginx"
     export NAME=portal LISTEN=127.0.0.1:$PORTAL_PORT WEBASSETS=$STATE/storage/webassets
-    export USAGE_LOG="access_log syslog:server=unix:$STATE/run/usagestats/portal.sock,nohostname,tag=usagestats elections_usage if=\$elections_from_cache;"
+    export USAGE_LOG="open_log_file_cache max=4 inactive=2m valid=1m;
+        access_log $STATE/run/usagestats/nginx/portal-\$elections_minute.log elections_usage if=\$elections_from_cache;"
     UPSTREAM_SERVERS=$(for ((i = 0; i < WEB; i++)); do
         printf '        server 127.0.0.1:%s max_fails=0;\n' $((WEB_PORT_FIRST + i)); done)
     export UPSTREAM_SERVERS

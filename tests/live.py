@@ -167,7 +167,7 @@ def nginx(upstream: str, folder: pathlib.Path | None = None, usage: str = "",
             "LOGS": str(state / "logs"), "NAME": name, "LISTEN": f"127.0.0.1:{port}", "MAX_BODY": "210m",
             "WEBASSETS": str(webassets_folder()), "USAGE_LOG": usage,
             "UPSTREAM_SERVERS": f"        server {upstream} max_fails=0;",
-            "OPEN_FILES": str(files), "WORKER_CONNECTIONS": str(max(1024, files // 4)),
+            "OPEN_FILES": str(files), "WORKER_CONNECTIONS": str(min(16384, files * 4 // 5)),
         }
 
         def render(template: str, target: pathlib.Path) -> None:

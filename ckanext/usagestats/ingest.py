@@ -33,6 +33,7 @@ import json
 import logging
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
@@ -199,6 +200,13 @@ def ingest_file(path: str, parse: Callable[[Context, bytes], dict[str, Any] | No
     return added
 
 
+def _modified(path: str) -> float:
+    try:
+        return os.path.getmtime(path)
+    except OSError:  # ingested and deleted by another run meanwhile
+        return float("inf")
+
+
 def _forget(path: str) -> None:
     """Delete an ingested file, then its state (a crash in between only leaves a row)."""
     try:
@@ -219,10 +227,21 @@ def ingest_spool(folder: str | None = None) -> int:
                for path in sorted(glob.glob(os.path.join(folder, "*.jsonl"))))
 
 
+# A configured log file untouched for this long is finished: nginx writes
+# the portal's a file a minute.
+SETTLED_SECONDS = 75
+
+
 def ingest_logs(paths: list[str] | None = None) -> int:
-    """Ingest finished nginx log files (``ckanext.usagestats.nginx_logs`` by default), then delete them."""
+    """Ingest finished nginx log files, then delete them.
+
+    By default the files of ``ckanext.usagestats.nginx_logs`` that nginx has
+    not written to for ``SETTLED_SECONDS`` (the portal's nginx starts a new
+    file every minute); ``paths`` are taken as finished.
+    """
     if paths is None:
+        settled = time.time() - SETTLED_SECONDS
         paths = sorted(p for pattern in tk.config.get("ckanext.usagestats.nginx_logs") or []
-                       for p in glob.glob(pattern))
+                       for p in glob.glob(pattern) if _modified(p) < settled)
     context = Context()
     return sum(ingest_file(path, raw_line, context=context) for path in paths if os.path.isfile(path))

@@ -161,6 +161,22 @@ class TestIngestion:
             assert not model.Session.execute(sa.text(
                 f'SELECT count(*) FROM "{table}" WHERE "{column}" LIKE :ip'), {"ip": f"%{ADDRESS}%"}).scalar()
 
+    def test_the_configured_files_are_ingested_once_nginx_has_left_them(self, dataset, tmp_path):
+        """The portal's nginx writes a file a minute: the current one is left alone."""
+        dataset, _resource = dataset
+        line = json.dumps(nginx_line(f"/api/3/action/package_show?id={dataset['id']}")) + "\n"
+        current, finished = tmp_path / "portal-2026-12-06T20:01.log", tmp_path / "portal-2026-12-06T20:00.log"
+        for path in (current, finished):
+            path.write_text(line, encoding="utf-8")
+        past = os.path.getmtime(finished) - ingest.SETTLED_SECONDS - 1
+        os.utime(finished, (past, past))
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setitem(ingest.tk.config, "ckanext.usagestats.nginx_logs", [str(tmp_path / "*.log")])
+            assert ingest.ingest_logs() == 1
+
+        assert current.exists() and not finished.exists()
+
     def test_same_request_same_event_whoever_answered(self, app, dataset, tmp_path):
         """The middleware's event for a request CKAN answers equals the ingestion's for nginx's answer."""
         dataset, resource = dataset
