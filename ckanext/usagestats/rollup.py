@@ -302,15 +302,18 @@ def roll_days(now: datetime.datetime | None = None, full: bool = False,
     return done
 
 
-def roll_minutes(now: datetime.datetime | None = None,
-                 full: bool = False) -> tuple[datetime.datetime, datetime.datetime]:
-    """Rebuild the per-minute rows since the last run, within the recent window."""
+def roll_minutes(now: datetime.datetime | None = None, full: bool = False,
+                 since: datetime.datetime | None = None) -> tuple[datetime.datetime, datetime.datetime]:
+    """Rebuild the per-minute rows since the last run (or ``since``, the
+    earliest hit ingested late, if earlier), within the recent window."""
     now = now or utcnow()
     window = datetime.timedelta(days=tk.config.get("ckanext.usagestats.minute_retention_days"))
     this_minute = now.replace(second=0, microsecond=0)
     oldest = this_minute - window
     with model.meta.engine.begin() as connection:
         mark = None if full else _get_state(connection, _MINUTE)
+        if mark is not None and since is not None:
+            mark = min(mark, since.replace(second=0, microsecond=0))
         start = max(mark or oldest, oldest)
         end = this_minute + datetime.timedelta(minutes=1)
         connection.execute(sa.text("DELETE FROM usagestats_minute WHERE minute >= :start OR minute < :oldest"),
@@ -399,12 +402,19 @@ def run(full: bool = False, since: datetime.date | None = None,
     with locked() as acquired:
         if not acquired:
             return {"skipped": "another rollup is running"}
+        with model.meta.engine.connect() as connection:
+            last_event = connection.execute(sa.text("SELECT coalesce(max(id), 0) FROM usagestats_event")).scalar()
         report: dict[str, Any] = _ingest()
+        # Hits ingested now may be minutes old (nginx's files, the buffer):
+        # their minutes are rebuilt too.
+        with model.meta.engine.connect() as connection:
+            earliest = connection.execute(sa.text("SELECT min(ts) FROM usagestats_event WHERE id > :id"),
+                                          {"id": last_event}).scalar()
         with model.meta.engine.connect() as connection:
             before = _get_state(connection, _CLOSED)
             purged_at = _get_state(connection, _PURGED)
         days = roll_days(now, full=full, since=since)
-        roll_minutes(now, full=full or since is not None)
+        roll_minutes(now, full=full or since is not None, since=earliest)
         with model.meta.engine.connect() as connection:
             after = _get_state(connection, _CLOSED)
         closed = [d for d in days if after and d < after.date() and (before is None or d >= before.date())]

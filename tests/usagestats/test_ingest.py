@@ -11,7 +11,7 @@ from ckan import model
 from ckan.tests import factories
 
 from ckanext.elections.utils import utcnow
-from ckanext.usagestats import buffer, ingest, listener, privacy, store
+from ckanext.usagestats import buffer, ingest, listener, privacy, rollup, store
 
 ADDRESS = "198.51.100.203"
 AGENT = "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"
@@ -176,6 +176,25 @@ class TestIngestion:
             assert ingest.ingest_logs() == 1
 
         assert current.exists() and not finished.exists()
+
+    def test_hits_ingested_minutes_late_count_in_their_minutes(self, dataset, tmp_path):
+        """A file is ingested once nginx has left it: its minutes were rolled up before."""
+        dataset, _resource = dataset
+        rollup.run()
+        when = utcnow() - datetime.timedelta(minutes=3)
+        path = tmp_path / "portal-late.log"
+        path.write_text("".join(json.dumps(nginx_line(f"/api/3/action/package_show?id={dataset['id']}&n={i}",
+                                                      when=when)) + "\n" for i in range(3)), encoding="utf-8")
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setitem(ingest.tk.config, "ckanext.usagestats.nginx_logs", [str(path)])
+            patch.setattr(ingest, "SETTLED_SECONDS", 0)
+            rollup.run()
+
+        hits = model.Session.execute(sa.text(
+            "SELECT sum(hits) FROM usagestats_minute WHERE kind = 'api' AND owner_org = '*' "
+            "AND package_id = '*' AND minute = :minute"), {"minute": when.replace(second=0, microsecond=0)})
+        assert hits.scalar() == 3
 
     def test_same_request_same_event_whoever_answered(self, app, dataset, tmp_path):
         """The middleware's event for a request CKAN answers equals the ingestion's for nginx's answer."""
