@@ -175,6 +175,14 @@ start_portal() {
     [ -f "$PORTAL_INI" ] || die "no ckan.ini yet: run make up"
     check_nginx_port "$PORTAL_PORT" nginx
     start_programs "web:*" worker nginx
+    # CKAN reads ckan.ini when it starts: a changed one restarts what runs.
+    local stamp=$RUN/portal-ini.sum sum
+    sum=$(md5sum <"$PORTAL_INI")
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" != "$sum" ]; then
+        say "ckan.ini changed: restarting CKAN's web processes and worker"
+        ctl restart "web:*" worker >/dev/null
+    fi
+    echo "$sum" >"$stamp"
     # A running nginx re-reads its configuration (WEB= may have changed its
     # upstream): a graceful reload, no request lost.
     ctl signal HUP nginx >/dev/null
