@@ -244,7 +244,7 @@ def usage(requests_made: int, since: str, token: str) -> dict:
     # once nginx has left it (ckanext.usagestats.nginx_logs): roll up until
     # every file of the run is in.
     logs = ROOT / ".state" / "run" / "usagestats" / "nginx"
-    deadline = time.monotonic() + 240
+    deadline = time.monotonic() + 600
     while True:
         subprocess.run([str(CKAN), "-c", str(ROOT / "ckan.ini"), "usagestats", "rollup"], capture_output=True)
         if not any(logs.glob("*.log")) or time.monotonic() > deadline:
