@@ -48,13 +48,15 @@ RESULTS = f"{PORTAL}/api/3/action/elections_results_show?id={ELECTION}&level=can
 BYPASS = {"Cookie": "ckan=bench-bypass"}
 CKAN = ROOT / ".venv" / "bin" / "ckan"
 SUPERVISOR = ["supervisorctl", "-c", str(ROOT / ".state" / "supervisor" / "supervisord.conf")]
+# Readers' browsers: wrk sends no User-Agent, which usagestats counts as a bot.
+AGENT = "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36"
 
 POLL_LUA = """
 -- One viewer per connection: polls every 10 s at its own phase, revalidating with its ETag.
 local etag = nil
 local first = true
 request = function()
-  local headers = {}
+  local headers = {["User-Agent"] = wrk.headers["User-Agent"]}
   if etag then headers["If-None-Match"] = etag end
   return wrk.format("GET", wrk.path, headers)
 end
@@ -75,7 +77,7 @@ def wrk(url: str, *, seconds: int, connections: int, threads: int = 2, script: s
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
         lua.write(script or "")
     command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency",
-               "--timeout", f"{timeout}s", "-s", lua.name, url]
+               "--timeout", f"{timeout}s", "-H", f"User-Agent: {AGENT}", "-s", lua.name, url]
     out = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 120).stdout
     pathlib.Path(lua.name).unlink()
     figures = {"requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
