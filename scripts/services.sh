@@ -208,11 +208,19 @@ cmd_start() {
     esac
 }
 
+gone() { # gone PID: exited (or a zombie its parent has not reaped yet)
+    ! kill -0 "$1" 2>/dev/null || [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" = Z ]
+}
+
 cmd_stop() {
     if supervisor_running; then
         say "Stopping every service"
+        local pid; pid=$(ctl pid)
         ctl shutdown >/dev/null
-        wait_for 90 bash -c "! [ -S '$RUN/supervisor.sock' ] || ! supervisorctl -c '$SUPERVISOR_CONF' pid" || true
+        # supervisord stops answering at once, but exits only once every
+        # program has stopped (the worker may finish a job first).
+        wait_for 120 gone "$pid" \
+            || die "supervisord (pid $pid) did not stop within 120 s, see $LOGS/supervisord.log"
     fi
 }
 
