@@ -41,7 +41,9 @@ try:
 except ImportRejected as rejected:
     outcome = ", ".join(rejected.codes[:3])
 print(json.dumps({"outcome": outcome, "seconds": time.perf_counter() - started,
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  # VmHWM: this program's own peak (ru_maxrss keeps the parent's size at fork)
+                  "rss_mb": next(int(line.split()[1]) for line in open("/proc/self/status")
+                                 if line.startswith("VmHWM:")) / 1024}))
 """
 
 
