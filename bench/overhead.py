@@ -32,7 +32,6 @@ import argparse
 import configparser
 import os
 import pathlib
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,6 +41,10 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests import live  # noqa: E402  (the tests' web process, shared)
+
 BIN = pathlib.Path(sys.executable).parent
 OURS = ("elections", "usagestats", "elections_results_view", "elections_summary_widget", "elections_map_widget",
         "elections_participation_widget")
@@ -79,12 +82,6 @@ def write_ini(path: pathlib.Path, drop: tuple[str, ...] = (), **options: str) ->
     return path
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def cpu_seconds(pid: int) -> float:
     """User and system CPU time of a process and its children (gunicorn's
     worker), from /proc."""
@@ -107,33 +104,9 @@ def cpu_seconds(pid: int) -> float:
 def serve(ini: pathlib.Path, log: pathlib.Path) -> Iterator[tuple[str, int]]:
     """gunicorn on ``ini``, on a free loopback port, until the block ends:
     its URL and process id."""
-    import requests
-
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with log.open("ab") as sink:
-        process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--chdir", str(ROOT / "deploy"), "--bind", f"127.0.0.1:{port}",
-             "--workers", "1", "--threads", "4", "--worker-class", "gthread", "wsgi:application"],
-            env={**os.environ, "CKAN_INI": str(ini),
-                 "CKAN_REDIS_URL": f"{BENCH['ckan.redis.url']}?socket_timeout=0.05&socket_connect_timeout=0.05"},
-            stdout=sink, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"CKAN stopped, see {log}")
-            try:
-                requests.get(f"{url}/api/3/action/status_show", timeout=2).raise_for_status()
-                break
-            except requests.RequestException:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.3)
-        yield url, process.pid
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    port = live.free_port()
+    with live.web_process(ini, port, log, startup=90) as process:
+        yield f"http://127.0.0.1:{port}", process.pid
 
 
 def prepare(ini: pathlib.Path) -> None:

@@ -61,25 +61,27 @@ def redis_url(ini: pathlib.Path) -> str:
 
 
 @contextmanager
-def live_ckan(ini: pathlib.Path, port: int = LIVE_PORT) -> Iterator[str]:
-    """Serve CKAN with ``ini`` on ``port`` (LIVE_URL's) until the block ends."""
+def web_process(ini: pathlib.Path, port: int, log_path: pathlib.Path,
+                startup: float = 60) -> Iterator[subprocess.Popen]:
+    """gunicorn serving CKAN with ``ini`` on ``port``, as the portal's web
+    processes run (deploy/supervisord.conf.in), until the block ends."""
     url = f"http://127.0.0.1:{port}"
-    log = open(ROOT / ".state" / "logs" / "test-live-web.log", "ab")
-    process = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"), "--chdir", str(ROOT / "deploy"),
-            "--bind", f"127.0.0.1:{port}", "--workers", "1",
-            "--threads", "4", "--worker-class", "gthread", "wsgi:application",
-        ],
-        env={**os.environ, "CKAN_INI": str(ini), "CKAN_REDIS_URL": redis_url(ini)},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"), "--chdir", str(ROOT / "deploy"),
+                "--bind", f"127.0.0.1:{port}", "--workers", "1",
+                "--threads", "4", "--worker-class", "gthread", "wsgi:application",
+            ],
+            env={**os.environ, "CKAN_INI": str(ini), "CKAN_REDIS_URL": redis_url(ini)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + startup
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"CKAN test server stopped, see {log.name}")
+                raise RuntimeError(f"CKAN stopped, see {log_path}")
             try:
                 requests.get(f"{url}/api/3/action/status_show", timeout=2).raise_for_status()
                 break
@@ -87,11 +89,17 @@ def live_ckan(ini: pathlib.Path, port: int = LIVE_PORT) -> Iterator[str]:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.3)
-        yield url
+        yield process
     finally:
         process.terminate()
         process.wait(timeout=30)
-        log.close()
+
+
+@contextmanager
+def live_ckan(ini: pathlib.Path, port: int = LIVE_PORT) -> Iterator[str]:
+    """Serve CKAN with ``ini`` on ``port`` (LIVE_URL's) until the block ends."""
+    with web_process(ini, port, ROOT / ".state" / "logs" / "test-live-web.log"):
+        yield f"http://127.0.0.1:{port}"
 
 
 def run_jobs(ini: pathlib.Path, timeout: float = 120) -> str:
